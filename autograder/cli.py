@@ -1,0 +1,53 @@
+"""Thin command line: parse arguments, then call the verb's keyword-only ``main``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from autograder.config import ConfigError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="autograder", description="Keras course kit: build and grade assignments."
+    )
+    parser.add_argument("--config", help="grading.toml to use (default: the repository's)")
+    verbs = parser.add_subparsers(dest="verb", required=True)
+
+    data = verbs.add_parser("data", help="find or provision every dataset, report the sources")
+    data.add_argument("--check", action="store_true", help="report only; copy or download nothing")
+
+    build = verbs.add_parser("build", help="generate student notebooks and autograders, self-check")
+    build.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
+    build.add_argument("--term", help="term name (default: course.term in grading.toml)")
+    build.add_argument("--no-check", action="store_true", help="skip the self-check")
+
+    grade = verbs.add_parser("grade", help="grade submissions in sandboxes")
+    grade.add_argument("paths", nargs="+", help=".ipynb, otter .zip, or folders of them")
+    grade.add_argument("--assignment", required=True)
+    grade.add_argument("--jobs", type=int, help="parallel sandboxes (default: grading.jobs)")
+    grade.add_argument("--out", help="output folder (default: grades/ASSIGNMENT)")
+    grade.add_argument("--timeout", type=float, help="seconds per submission")
+    grade.add_argument("--memory", type=int, help="MB per submission")
+    grade.add_argument("--resume", action="store_true", help="grade only what is missing")
+    grade.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    verbs.add_parser("demo", help="build, grade the bundled sample submissions, print the table")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = vars(_parser().parse_args(argv))
+    verb = args.pop("verb").replace("-", "_")
+    module = importlib.import_module(f"autograder.{verb}.main")
+    try:
+        return module.main(**args) or 0
+    except ConfigError as exc:
+        print(f"autograder: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,232 @@
+"""The one typed reader of ``grading.toml``.
+
+Every other module asks this one for settings, so a typo in the file is caught once, here,
+with the key and its line number, before anything is generated or graded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.paths import REPO_ROOT
+
+DEFAULT_CONFIG = REPO_ROOT / "grading.toml"
+
+
+class ConfigError(ValueError):
+    """A grading.toml problem, phrased for the instructor who edits the file."""
+
+
+@dataclass(frozen=True)
+class Course:
+    name: str = "Keras course"
+    term: str = "default"
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class DataSources:
+    """Extra local places to look first; empty means 'not configured'."""
+
+    fashion_mnist_dir: str = ""
+    nltk_data_dir: str = ""
+    imdb_dir: str = ""
+    hub_dir: str = ""
+    text_embedding_handle: str = ""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Sandbox limits for one submission."""
+
+    timeout_s: float = 300.0
+    cell_timeout_s: float = 120.0
+    memory_mb: int = 3072
+
+    def validate(self, where: str) -> None:
+        _positive(self.timeout_s, f"{where}.timeout_s")
+        _positive(self.cell_timeout_s, f"{where}.cell_timeout_s")
+        _positive(self.memory_mb, f"{where}.memory_mb")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The training budget the grader applies inside the sandbox, unknown to the student."""
+
+    seed: int = 0
+    max_epochs: int = 1
+    max_train_samples: int = 0  # 0: no cap
+    max_train_batches: int = 0  # caps train_on_batch calls per run; 0: no cap
+
+    def validate(self, where: str) -> None:
+        _positive(self.max_epochs, f"{where}.max_epochs")
+        _not_negative(self.max_train_samples, f"{where}.max_train_samples")
+        _not_negative(self.max_train_batches, f"{where}.max_train_batches")
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str
+    title: str = ""
+    points: dict[str, float] = field(default_factory=dict)
+    manual: list[str] = field(default_factory=list)
+    params: dict[str, typing.Any] = field(default_factory=dict)
+    thresholds: dict[str, float] = field(default_factory=dict)
+    budget: Budget = field(default_factory=Budget)
+    limits: Limits = field(default_factory=Limits)
+
+    def validate(self, where: str) -> None:
+        for question, value in self.points.items():
+            _not_negative(value, f"{where}.points.{question}")
+        for key, value in self.thresholds.items():
+            if not 0 <= value <= 1:
+                raise ConfigError(f"{where}.thresholds.{key} must lie in [0, 1], got {value}")
+        self.budget.validate(f"{where}.budget")
+        self.limits.validate(f"{where}.limits")
+
+
+@dataclass(frozen=True)
+class GradingConfig:
+    path: Path
+    course: Course
+    data: DataSources
+    jobs: int
+    assignments: dict[str, Assignment]
+
+    def assignment(self, name: str) -> Assignment:
+        try:
+            return self.assignments[name]
+        except KeyError:
+            known = ", ".join(sorted(self.assignments)) or "none"
+            raise ConfigError(f"unknown assignment {name!r} (configured: {known})") from None
+
+
+def load_config(path: Path | str | None = None) -> GradingConfig:
+    """Read and validate grading.toml; raise ConfigError naming key and line on any problem."""
+    path = Path(path) if path else DEFAULT_CONFIG
+    text = path.read_text(encoding="utf-8")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    try:
+        return _build(path, raw)
+    except ConfigError as exc:
+        raise ConfigError(_with_line(path, text, str(exc))) from None
+
+
+def _build(path: Path, raw: dict) -> GradingConfig:
+    _only_keys(raw, {"course", "data", "grading", "assignments"}, "")
+    course = _dataclass_from(Course, raw.get("course", {}), "course")
+    data = _dataclass_from(DataSources, raw.get("data", {}), "data")
+    grading = raw.get("grading", {})
+    _only_keys(grading, {"jobs"}, "grading")
+    jobs = _typed(grading.get("jobs", 2), int, "grading.jobs")
+    _positive(jobs, "grading.jobs")
+    assignments = {}
+    for name, table in raw.get("assignments", {}).items():
+        where = f"assignments.{name}"
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where} must be a table")
+        assignment = _dataclass_from(Assignment, {"name": name, **table}, where)
+        assignment.validate(where)
+        assignments[name] = assignment
+    return GradingConfig(path=path, course=course, data=data, jobs=jobs, assignments=assignments)
+
+
+def _dataclass_from(cls: type, table: dict, where: str):
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    _only_keys(table, set(fields), where)
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for key, value in table.items():
+        values[key] = _coerce(value, hints[key], f"{where}.{key}" if where else key)
+    return cls(**values)
+
+
+def _coerce(value, hint, where: str):
+    if dataclasses.is_dataclass(hint):
+        return _dataclass_from(hint, value, where)
+    origin = typing.get_origin(hint)
+    if origin is dict:
+        _, value_type = typing.get_args(hint)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where} must be a table")
+        return {k: _coerce(v, value_type, f"{where}.{k}") for k, v in value.items()}
+    if origin is list:
+        (item_type,) = typing.get_args(hint)
+        if not isinstance(value, list):
+            raise ConfigError(f"{where} must be a list")
+        return [_coerce(v, item_type, f"{where}[{i}]") for i, v in enumerate(value)]
+    if hint is typing.Any:
+        return value
+    return _typed(value, hint, where)
+
+
+def _typed(value, hint, where: str):
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, bool) != (hint is bool) or not isinstance(value, hint):
+        raise ConfigError(f"{where} must be {_type_name(hint)}, got {value!r}")
+    return value
+
+
+def _type_name(hint) -> str:
+    if isinstance(hint, types.UnionType):
+        return " or ".join(_type_name(h) for h in typing.get_args(hint))
+    return {int: "an integer", float: "a number", str: "a string", bool: "true or false"}.get(
+        hint, str(hint)
+    )
+
+
+def _only_keys(table: dict, allowed: set[str], where: str) -> None:
+    for key in table:
+        if key not in allowed:
+            prefix = f"{where}." if where else ""
+            raise ConfigError(
+                f"unknown key {prefix}{key} (allowed here: {', '.join(sorted(allowed))})"
+            )
+
+
+def _positive(value: float, where: str) -> None:
+    if value <= 0:
+        raise ConfigError(f"{where} must be positive, got {value}")
+
+
+def _not_negative(value: float, where: str) -> None:
+    if value < 0:
+        raise ConfigError(f"{where} must not be negative, got {value}")
+
+
+def _with_line(path: Path, text: str, message: str) -> str:
+    """Prefix the message with 'file:line' of the dotted key it names, when it can be found."""
+    match = re.search(r"(?:key )?([A-Za-z0-9_]+(?:\.[A-Za-z0-9_\[\]]+)+|[A-Za-z0-9_]+)", message)
+    line = _line_of(text, match.group(1)) if match else None
+    return f"{path}:{line}: {message}" if line else f"{path}: {message}"
+
+
+def _line_of(text: str, dotted: str) -> int | None:
+    parts = re.sub(r"\[\d+\]", "", dotted).split(".")
+    table: list[str] = []
+    best = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.split("#", 1)[0].strip()
+        header = re.fullmatch(r"\[+\s*([^\]]+?)\s*\]+", stripped)
+        if header:
+            table = [p.strip().strip('"') for p in header.group(1).split(".")]
+            if table == parts:
+                best = best or number
+            continue
+        key = re.match(r"([A-Za-z0-9_\"-]+)\s*=", stripped)
+        if key and table + [key.group(1).strip('"')] == parts[: len(table) + 1]:
+            if len(table) + 1 == len(parts) or best is None:
+                best = number
+    return best

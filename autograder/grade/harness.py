@@ -1,0 +1,215 @@
+"""Runs inside the sandbox: execute a student notebook, then hand back requested values as data.
+
+This process is untrusted from the moment the first cell runs. It decides nothing: it never
+sees tests or expected values, only the names to fetch and the inputs to call functions with.
+
+    python -m autograder.grade.harness REQUEST_JSON
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+import traceback
+import types
+from pathlib import Path
+from typing import Any
+
+from autograder.grade.protocol import (
+    MAX_ITEMS,
+    ArrayStore,
+    decode_plain,
+    encode,
+    write_json,
+)
+
+
+class CellTimeout(BaseException):
+    """Raised by the alarm in a cell or call that ran past its limit (BaseException: student
+    ``except Exception`` blocks do not swallow it)."""
+
+
+def _on_alarm(signum, frame):
+    raise CellTimeout()
+
+
+def _fake_otter() -> types.ModuleType:
+    """``import otter`` / ``grader.check`` in the notebook become no-ops: tests are not here."""
+    module = types.ModuleType("otter")
+
+    class Notebook:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __getattr__(self, name):
+            return lambda *args, **kwargs: None
+
+    module.Notebook = Notebook
+    return module
+
+
+def _code_of(cell_source: str) -> str:
+    """Drop IPython magics and shell escapes; the rest is plain Python."""
+    lines = []
+    for line in cell_source.splitlines():
+        stripped = line.lstrip()
+        lines.append("pass" if stripped.startswith(("%", "!")) and line == stripped else line)
+    return "\n".join(lines)
+
+
+def _patch_training(budget: dict) -> None:
+    import numpy as np
+    import tensorflow as tf
+    from tensorflow import keras
+
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    if budget.get("seed") is not None:
+        keras.utils.set_random_seed(int(budget["seed"]))
+
+    model_class = keras.Model
+    original_fit = model_class.fit
+    original_train_on_batch = model_class.train_on_batch
+    max_epochs = int(budget.get("max_epochs") or 0)
+    max_samples = int(budget.get("max_train_samples") or 0)
+    max_batches = int(budget.get("max_train_batches") or 0)
+    batches = {"done": 0, "last": 0.0}
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        if max_epochs:
+            kwargs["epochs"] = min(int(kwargs.get("epochs", 1)), max_epochs)
+            if "initial_epoch" in kwargs:
+                kwargs["initial_epoch"] = min(int(kwargs["initial_epoch"]), kwargs["epochs"] - 1)
+        if args:  # fit(x, y, batch_size, epochs, ...) positionally
+            args = list(args)
+            if len(args) >= 2 and max_epochs:
+                args[1] = min(int(args[1]), max_epochs)
+        if max_samples and isinstance(x, np.ndarray) and len(x) > max_samples:
+            x = x[:max_samples]
+            if isinstance(y, np.ndarray):
+                y = y[:max_samples]
+        kwargs["verbose"] = 0
+        return original_fit(self, x, y, *args, **kwargs)
+
+    def train_on_batch(self, *args, **kwargs):
+        if max_batches and batches["done"] >= max_batches:
+            return batches["last"]
+        batches["done"] += 1
+        batches["last"] = original_train_on_batch(self, *args, **kwargs)
+        return batches["last"]
+
+    model_class.fit = fit
+    model_class.train_on_batch = train_on_batch
+
+
+def run_cells(cells: list[str], namespace: dict, cell_timeout: float) -> list[dict]:
+    report = []
+    for index, source in enumerate(cells):
+        started = time.monotonic()
+        entry: dict[str, Any] = {"index": index, "status": "ok"}
+        try:
+            code = compile(_code_of(source), f"<cell {index}>", "exec")
+            signal.setitimer(signal.ITIMER_REAL, cell_timeout)
+            try:
+                exec(code, namespace)
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        except CellTimeout:
+            entry.update(status="timeout", error=f"cell ran over {cell_timeout:g} s")
+        except SystemExit as exc:
+            entry.update(status="exit", error=f"SystemExit({exc.code!r})")
+        except BaseException as exc:  # a student error must not stop the other cells
+            entry.update(status="error", error=_last_line(exc))
+        entry["seconds"] = round(time.monotonic() - started, 3)
+        report.append(entry)
+    return report
+
+
+def _last_line(exc: BaseException) -> str:
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()[-500:]
+
+
+def _materialise(value: Any) -> Any:
+    """Generators and other iterators returned by student functions become lists."""
+    if isinstance(value, (list, tuple, dict, str, bytes)) or not hasattr(value, "__next__"):
+        return value
+    items = []
+    for item in value:
+        items.append(item)
+        if len(items) >= MAX_ITEMS:
+            break
+    return items
+
+
+def answer(request: dict, namespace: dict, store: ArrayStore, args_store: ArrayStore,
+           cell_timeout: float) -> dict:
+    values = {}
+    for name in request.get("fetch", []):
+        if name not in namespace:
+            values[name] = {"kind": "missing"}
+            continue
+        try:
+            values[name] = encode(namespace[name], store)
+        except BaseException as exc:
+            values[name] = {"kind": "unsupported", "class": _last_line(exc)}
+    calls = {}
+    for call in request.get("calls", []):
+        function = namespace.get(call["function"])
+        if not callable(function):
+            calls[call["key"]] = {"kind": "raised", "type": "NameError",
+                                  "message": f"{call['function']} is not defined"}
+            continue
+        try:
+            args = decode_plain(call["args"], args_store)
+            signal.setitimer(signal.ITIMER_REAL, cell_timeout)
+            try:
+                result = _materialise(function(*args))
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            calls[call["key"]] = encode(result, store)
+        except CellTimeout:
+            calls[call["key"]] = {"kind": "raised", "type": "Timeout",
+                                  "message": f"call ran over {cell_timeout:g} s"}
+        except BaseException as exc:
+            calls[call["key"]] = {"kind": "raised", "type": type(exc).__name__,
+                                  "message": _last_line(exc)}
+    return {"values": values, "calls": calls}
+
+
+def main(request_path: str) -> int:
+    request_file = Path(request_path).resolve()
+    workdir = request_file.parent
+    request = json.loads(request_file.read_text(encoding="utf-8"))
+    notebook = json.loads((workdir / request["notebook"]).read_text(encoding="utf-8"))
+    cells = [
+        "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+        for c in notebook.get("cells", [])
+        if c.get("cell_type") == "code"
+    ]
+    cell_timeout = float(request.get("cell_timeout_s", 120))
+    out_dir = workdir / "response"
+    signal.signal(signal.SIGALRM, _on_alarm)
+    sys.modules["otter"] = _fake_otter()
+    os.chdir(workdir)
+    sys.path.insert(0, str(workdir))
+    _patch_training(request.get("budget", {}))
+
+    namespace: dict[str, Any] = {"__name__": "__main__"}
+    started = time.monotonic()
+    cell_report = run_cells(cells, namespace, cell_timeout)
+    executed = time.monotonic() - started
+
+    store = ArrayStore(out_dir / "arrays")
+    args_store = ArrayStore(workdir / "request_arrays")
+    answers = answer(request, namespace, store, args_store, cell_timeout)
+    store.save()
+    write_json(out_dir / "response.json",
+               {"cells": cell_report, "execute_seconds": round(executed, 3), **answers})
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1]))

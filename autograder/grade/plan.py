@@ -1,0 +1,100 @@
+"""Work out, before any sandbox runs, what the tests will ask of a notebook.
+
+Each test is dry-run against probes: every parameter name becomes a value to fetch, and every
+direct call of a parameter with concrete arguments becomes a call the sandbox must make. Only
+names and inputs go to the sandbox; the tests and their expected values never do.
+
+    python -m autograder.grade.plan TESTS_DIR PLAN_DIR
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from pathlib import Path
+from typing import Any
+
+from autograder.grade.protocol import ArrayStore, call_key, encode, write_json
+from autograder.grade.testfiles import load_test_files
+
+
+class _Probe:
+    """Absorbs whatever a test does with it; direct calls of a top-level name are recorded."""
+
+    def __init__(self, name: str, recorder: list, top: bool = True):
+        self._name, self._recorder, self._top = name, recorder, top
+
+    def __call__(self, *args, **kwargs):
+        if self._top and not kwargs and not _contains_probe(args):
+            self._recorder.append((self._name, args))
+        return _Probe(self._name, self._recorder, top=False)
+
+    def __getattr__(self, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return _Probe(self._name, self._recorder, top=False)
+
+    def __getitem__(self, key):
+        return _Probe(self._name, self._recorder, top=False)
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self):
+        return 0
+
+    def __bool__(self):
+        return True
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError("probe")
+
+
+def _contains_probe(value: Any) -> bool:
+    if isinstance(value, _Probe):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_contains_probe(v) for v in value)
+    if isinstance(value, dict):
+        return any(_contains_probe(v) for v in value.values())
+    return False
+
+
+def make_plan(tests_dir: Path) -> tuple[dict, ArrayStore]:
+    """Names to fetch and calls to make, with their argument arrays."""
+    fetch: set[str] = set()
+    recorded: list = []
+    questions = {}
+    for test_file in load_test_files(tests_dir):
+        names = set()
+        for case in test_file.test_cases:
+            params = list(inspect.signature(case.body.test_func).parameters)
+            names.update(p for p in params if p != "env")
+            probes = {p: _Probe(p, recorded) for p in params}
+            try:
+                case.body.call_func(probes)
+            except BaseException:  # a dry run is expected to fail part-way
+                pass
+        questions[test_file.name] = sorted(names)
+        fetch |= names
+    store = ArrayStore()
+    calls, seen = [], set()
+    for function, args in recorded:
+        encoded = encode(list(args), store)
+        key = call_key(function, encoded, store)
+        if key not in seen:
+            seen.add(key)
+            calls.append({"function": function, "args": encoded, "key": key})
+    return {"fetch": sorted(fetch), "calls": calls, "questions": questions}, store
+
+
+def write_plan(tests_dir: Path, plan_dir: Path) -> dict:
+    plan, store = make_plan(tests_dir)
+    store.folder = plan_dir / "request_arrays"
+    store.save()
+    write_json(plan_dir / "plan.json", plan)
+    return plan
+
+
+if __name__ == "__main__":
+    write_plan(Path(sys.argv[1]), Path(sys.argv[2]))

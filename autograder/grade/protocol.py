@@ -1,0 +1,229 @@
+"""What crosses the sandbox boundary: JSON trees plus ``.npy`` arrays, never pickles.
+
+The child *encodes* notebook values; the trusted verdict process *decodes* them into plain data
+(numbers, arrays, stand-in objects). Keras models cross as config JSON + weights and are rebuilt
+on the trusted side from a whitelist of layer classes, so no student code is ever deserialized.
+Both sides import this module; it holds no expected values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+MAX_ARRAY_BYTES = 16 * 2**20  # larger arrays cross as a digest (shape, dtype, stats, head)
+MAX_ITEMS = 200_000  # iterators returned by student functions are materialised up to this
+MAX_DEPTH = 12
+HEAD_ROWS = 64
+NAMED_FUNCTION_MODULES = ("numpy", "math")
+
+
+class ArrayStore:
+    """Arrays referenced from a JSON tree, saved as one ``.npy`` each (``allow_pickle=False``)."""
+
+    def __init__(self, folder: Path | None = None):
+        self.folder = folder
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def put(self, array: np.ndarray) -> str:
+        ref = f"a{len(self.arrays)}"
+        self.arrays[ref] = np.ascontiguousarray(array)
+        return ref
+
+    def get(self, ref: str) -> np.ndarray:
+        if ref not in self.arrays:
+            if self.folder is None or not ref.isalnum():
+                raise KeyError(ref)
+            self.arrays[ref] = np.load(self.folder / f"{ref}.npy", allow_pickle=False)
+        return self.arrays[ref]
+
+    def save(self) -> None:
+        assert self.folder is not None
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for ref, array in self.arrays.items():
+            np.save(self.folder / f"{ref}.npy", array, allow_pickle=False)
+
+
+# --------------------------------------------------------------------------- encoding (either side)
+
+
+def encode(value: Any, store: ArrayStore, depth: int = 0) -> Any:
+    """Turn a Python value into a JSON tree; unknown objects become a class name plus attributes."""
+    if depth > MAX_DEPTH:
+        return {"kind": "unsupported", "class": "too deeply nested"}
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < 2**53 else {"kind": "bigint", "repr": str(value)}
+    if isinstance(value, float):
+        return value if math.isfinite(value) else {"kind": "float", "repr": repr(value)}
+    if isinstance(value, (np.generic, np.ndarray)) or _is_tensor(value):
+        return _encode_array(np.asarray(value), store)
+    if isinstance(value, (list, tuple)):
+        kind = "tuple" if isinstance(value, tuple) else "list"
+        return {"kind": kind, "items": [encode(v, store, depth + 1) for v in value[:MAX_ITEMS]]}
+    if isinstance(value, dict):
+        items = [[encode(k, store, depth + 1), encode(v, store, depth + 1)] for k, v in value.items()]
+        return {"kind": "dict", "items": items}
+    named = _named_function_path(value)
+    if named:
+        return {"kind": "named_function", "path": named}
+    return _encode_object(value, store, depth)
+
+
+def _is_tensor(value: Any) -> bool:
+    return type(value).__module__.startswith("tensorflow") and hasattr(value, "numpy")
+
+
+def _encode_array(array: np.ndarray, store: ArrayStore) -> dict:
+    if array.dtype == object:
+        return {"kind": "list", "items": [encode(v, store, 1) for v in array.tolist()]}
+    if array.dtype.kind not in "biufcUS":
+        return {"kind": "unsupported", "class": f"ndarray[{array.dtype}]"}
+    if array.nbytes <= MAX_ARRAY_BYTES:
+        return {"kind": "array", "ref": store.put(array)}
+    numeric = array.dtype.kind in "biuf"
+    return {
+        "kind": "array_digest",
+        "shape": list(array.shape),
+        "dtype": str(array.dtype),
+        "min": float(array.min()) if numeric else None,
+        "max": float(array.max()) if numeric else None,
+        "mean": float(array.mean()) if numeric else None,
+        "head": store.put(array[:HEAD_ROWS]),
+    }
+
+
+def _named_function_path(value: Any) -> str | None:
+    module = getattr(value, "__module__", None) or ""
+    name = getattr(value, "__name__", None)
+    if isinstance(value, np.ufunc):
+        module = "numpy"
+    if name and callable(value) and module.split(".")[0] in NAMED_FUNCTION_MODULES:
+        return f"{module.split('.')[0]}.{name}"
+    return None
+
+
+def _encode_object(value: Any, store: ArrayStore, depth: int) -> dict:
+    cls = type(value)
+    classes = [c.__name__ for c in cls.__mro__]
+    if "Model" in classes and hasattr(value, "to_json") and hasattr(value, "get_weights"):
+        return _encode_keras_model(value, store)
+    if "History" in classes and isinstance(getattr(value, "history", None), dict):
+        return {
+            "kind": "history",
+            "history": encode(value.history, store, depth + 1),
+            "epoch": encode(list(getattr(value, "epoch", [])), store, depth + 1),
+        }
+    if callable(value) and (hasattr(value, "__code__") or isinstance(value, type)):
+        return {"kind": "function", "name": getattr(value, "__qualname__", cls.__name__)}
+    attrs = {}
+    for key, attr in sorted(getattr(value, "__dict__", {}).items()):
+        if not key.startswith("_") and (attr is None or isinstance(attr, (bool, int, float, str))):
+            attrs[key] = encode(attr, store, depth + 1)
+    return {"kind": "object", "class": cls.__name__, "classes": classes, "attrs": attrs}
+
+
+def _encode_keras_model(model: Any, store: ArrayStore) -> dict:
+    compiled: dict[str, Any] = {}
+    loss = getattr(model, "loss", None)
+    if loss is not None:
+        compiled["loss"] = loss if isinstance(loss, str) else getattr(loss, "__name__", None)
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and hasattr(optimizer, "get_config"):
+        config = {
+            k: v
+            for k, v in optimizer.get_config().items()
+            if v is None or isinstance(v, (bool, int, float, str))
+        }
+        compiled["optimizer"] = {"class": type(optimizer).__name__, "config": config}
+    metrics = getattr(model, "compiled_metrics", None)
+    names = getattr(metrics, "_user_metrics", None) if metrics is not None else None
+    if names is not None:
+        compiled["metrics"] = [m if isinstance(m, str) else getattr(m, "name", "?") for m in names]
+    return {
+        "kind": "keras_model",
+        "class": type(model).__name__,
+        "config": model.to_json(),
+        "weights": [store.put(np.asarray(w)) for w in model.get_weights()],
+        "compiled": compiled,
+    }
+
+
+# --------------------------------------------------------------------------- call keys
+
+
+def call_key(function: str, encoded_args: Any, store: ArrayStore) -> str:
+    """A stable key for one call: arrays are replaced by a hash of their bytes, dtype and shape."""
+
+    def canon(node: Any) -> Any:
+        if isinstance(node, dict):
+            if node.get("kind") == "array":
+                array = store.get(node["ref"])
+                digest = hashlib.sha256(array.tobytes()).hexdigest()[:24]
+                return {"array": digest, "dtype": str(array.dtype), "shape": list(array.shape)}
+            return {k: canon(v) for k, v in sorted(node.items())}
+        if isinstance(node, list):
+            return [canon(v) for v in node]
+        return node
+
+    text = json.dumps([function, canon(encoded_args)], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- files
+
+
+def write_json(path: Path, data: Any) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, sort_keys=True, allow_nan=False), encoding="utf-8")
+    tmp.replace(path)
+
+
+def read_json(path: Path, max_bytes: int = 256 * 2**20) -> Any:
+    """Read JSON written by a sandbox, refusing files too large to be honest."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise ValueError(f"{path.name} is {size} bytes, over the {max_bytes}-byte limit")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------- decoding plain data
+
+
+def decode_plain(node: Any, store: ArrayStore) -> Any:
+    """Decode the kinds that are plain data; anything else is returned as its JSON node."""
+    if not isinstance(node, dict):
+        return node
+    kind = node.get("kind")
+    if kind in ("list", "tuple"):
+        items = [decode_plain(v, store) for v in node["items"]]
+        return tuple(items) if kind == "tuple" else items
+    if kind == "dict":
+        return {_hashable(decode_plain(k, store)): decode_plain(v, store) for k, v in node["items"]}
+    if kind == "array":
+        array = store.get(node["ref"])
+        return array[()] if array.ndim == 0 else array
+    if kind == "float":
+        return float(node["repr"])
+    if kind == "bigint":
+        return int(node["repr"])
+    if kind == "named_function":
+        module_name, _, name = node["path"].partition(".")
+        if module_name not in NAMED_FUNCTION_MODULES or not name.isidentifier():
+            raise ValueError(f"function {node['path']!r} is not allowed")
+        return getattr(__import__(module_name), name)
+    return node
+
+
+def _hashable(key: Any) -> Any:
+    if isinstance(key, list):
+        return tuple(key)
+    if isinstance(key, np.ndarray):
+        return key.item() if key.ndim == 0 else tuple(key.tolist())
+    return key

@@ -1,0 +1,203 @@
+"""Trusted-side stand-ins for values that came out of a sandbox.
+
+Tests written for live notebook objects run unchanged against these: numbers and arrays are
+themselves, Keras models are rebuilt from their config (whitelisted classes only) with the
+student's weights, functions answer from the calls recorded in the sandbox, anything else is a
+read-only bag of attributes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+from autograder.grade.protocol import ArrayStore, call_key, decode_plain, encode
+
+REBUILDABLE = {
+    # models and layers
+    "Sequential", "Functional", "Model", "InputLayer", "Flatten", "Dense", "Dropout", "Activation",
+    "Embedding", "Reshape", "Dot", "Concatenate", "Add", "Average", "Multiply",
+    "GlobalAveragePooling1D", "BatchNormalization", "AlphaDropout", "GaussianDropout",
+    # initializers, regularizers, constraints, dtype policies
+    "GlorotUniform", "GlorotNormal", "Zeros", "Ones", "RandomUniform", "RandomNormal", "HeNormal",
+    "HeUniform", "Constant", "TruncatedNormal", "Orthogonal", "LecunNormal", "LecunUniform",
+    "VarianceScaling", "Identity", "L1", "L2", "L1L2", "MaxNorm", "NonNeg", "UnitNorm",
+    "MinMaxNorm", "Policy", "DTypePolicy",
+}  # fmt: skip
+ACTIVATIONS = {
+    "linear", "relu", "sigmoid", "softmax", "tanh", "elu", "selu", "softplus", "softsign",
+    "swish", "gelu", "exponential", "hard_sigmoid", "relu6", "silu", "leaky_relu", "mish",
+}  # fmt: skip
+LOSSES = {
+    "sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
+    "mean_squared_error", "mse", "mean_absolute_error", "mae", "hinge", "kl_divergence",
+    "poisson", "categorical_hinge", "squared_hinge", "log_cosh", "huber_loss",
+}  # fmt: skip
+OPTIMIZERS = {"SGD", "Adam", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Ftrl", "AdamW"}
+
+
+class RemoteValueError(AssertionError):
+    """A value the tests need is missing or unusable; fails the test with a readable reason."""
+
+
+class Missing:
+    """A name the notebook never defined (or that could not be sent)."""
+
+    def __init__(self, name: str, reason: str):
+        self._name, self._reason = name, reason
+
+    def __getattr__(self, attr):
+        raise RemoteValueError(f"{self._name}: {self._reason}")
+
+    def __bool__(self):
+        raise RemoteValueError(f"{self._name}: {self._reason}")
+
+    def __repr__(self):
+        return f"<missing {self._name}: {self._reason}>"
+
+
+class RemoteObject:
+    """An object of the student's: its class names and simple public attributes, nothing else."""
+
+    def __init__(self, class_name: str, classes: list[str], attrs: dict[str, Any]):
+        self.kit_class_name = class_name
+        self.kit_classes = classes
+        self.__dict__.update(attrs)
+
+    def __repr__(self):
+        return f"<{self.kit_class_name} from the sandbox>"
+
+
+class RemoteHistory:
+    def __init__(self, history: dict, epoch: list):
+        self.history, self.epoch = history, epoch
+
+
+class ArrayDigest:
+    """A large array summarised in the sandbox: shape, dtype, min/max/mean and the first rows."""
+
+    def __init__(self, node: dict, head: np.ndarray):
+        self.shape = tuple(node["shape"])
+        self.dtype = np.dtype(node["dtype"])
+        self.ndim = len(self.shape)
+        self._min, self._max, self._mean, self._head = node["min"], node["max"], node["mean"], head
+
+    def __len__(self):
+        return self.shape[0]
+
+    def min(self):
+        return self._min
+
+    def max(self):
+        return self._max
+
+    def mean(self):
+        return self._mean
+
+    def __getitem__(self, index):
+        if isinstance(index, slice) and (index.stop or 0) <= len(self._head) and index.stop:
+            return self._head[index]
+        if isinstance(index, int) and 0 <= index < len(self._head):
+            return self._head[index]
+        raise RemoteValueError(f"only the first {len(self._head)} rows of this array were sent")
+
+
+class RemoteFunction:
+    """A student function: calling it returns what the sandbox computed for the same inputs."""
+
+    def __init__(self, name: str, calls: dict[str, Any], response_store: ArrayStore):
+        self.__name__ = name
+        self._calls, self._store = calls, response_store
+
+    def __call__(self, *args):
+        scratch = ArrayStore()
+        key = call_key(self.__name__, encode(list(args), scratch), scratch)
+        if key not in self._calls:
+            raise RemoteValueError(f"{self.__name__}{_short(args)} was not run in the sandbox")
+        node = self._calls[key]
+        if isinstance(node, dict) and node.get("kind") == "raised":
+            raise RemoteValueError(f"{self.__name__} raised {node['type']}: {node['message']}")
+        return decode(node, self._store, self.__name__)
+
+
+def _short(args) -> str:
+    text = repr(args)
+    return text if len(text) < 80 else text[:77] + "..."
+
+
+def decode(node: Any, store: ArrayStore, name: str, calls: dict | None = None) -> Any:
+    """Decode one value sent by the sandbox into data or a trusted stand-in."""
+    if not isinstance(node, dict):
+        return node
+    kind = node.get("kind")
+    if kind == "missing":
+        return Missing(name, "is not defined in the notebook")
+    if kind == "unsupported":
+        return Missing(name, f"could not be sent ({node.get('class')})")
+    if kind == "array_digest":
+        return ArrayDigest(node, store.get(node["head"]))
+    if kind == "keras_model":
+        return rebuild_keras_model(node, store, name)
+    if kind == "history":
+        return RemoteHistory(decode(node["history"], store, name), decode(node["epoch"], store, name))
+    if kind == "function":
+        return RemoteFunction(name, calls or {}, store)
+    if kind == "object":
+        attrs = {k: decode(v, store, name) for k, v in node["attrs"].items()}
+        return RemoteObject(node["class"], node["classes"], attrs)
+    if kind in ("list", "tuple"):
+        items = [decode(v, store, name) for v in node["items"]]
+        return tuple(items) if kind == "tuple" else items
+    if kind == "dict":
+        return {decode_plain(k, store): decode(v, store, name) for k, v in node["items"]}
+    return decode_plain(node, store)
+
+
+class InvalidModel(Missing):
+    """A model the grader refuses to rebuild (a layer outside the whitelist, broken config)."""
+
+
+def _check_config(node: Any, path: str = "model") -> None:
+    if isinstance(node, dict):
+        class_name = node.get("class_name")
+        if class_name is not None and class_name not in REBUILDABLE:
+            raise ValueError(f"{class_name} layers cannot be rebuilt by the grader")
+        if "function" in node or "function_type" in node:
+            raise ValueError("layers holding Python code cannot be rebuilt by the grader")
+        activation = node.get("activation")
+        if activation is not None and (not isinstance(activation, str) or activation not in ACTIVATIONS):
+            raise ValueError(f"activation {activation!r} is not a built-in Keras activation")
+        for key, value in node.items():
+            _check_config(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for value in node:
+            _check_config(value, path)
+
+
+def rebuild_keras_model(node: dict, store: ArrayStore, name: str):
+    """Rebuild the student's architecture from config, set their weights, re-apply compile()."""
+    from tensorflow import keras
+
+    try:
+        config = json.loads(node["config"])
+        _check_config(config)
+        model = keras.models.model_from_json(node["config"])
+        model.set_weights([store.get(ref) for ref in node["weights"]])
+    except Exception as exc:  # any refusal or failure means: no usable model
+        return InvalidModel(name, f"the model could not be rebuilt ({exc})")
+    compiled = node.get("compiled") or {}
+    loss = compiled.get("loss")
+    optimizer = compiled.get("optimizer")
+    if loss in LOSSES and optimizer and optimizer.get("class") in OPTIMIZERS:
+        try:
+            opt = keras.optimizers.get(
+                {"class_name": optimizer["class"], "config": optimizer["config"]}
+            )
+            model.compile(loss=loss, optimizer=opt, metrics=compiled.get("metrics") or None)
+        except Exception:
+            model.compile(loss=loss)
+    elif loss is not None:
+        model.kit_unrecognised_loss = loss
+    return model

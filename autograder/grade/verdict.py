@@ -1,0 +1,66 @@
+"""Score one sandbox response by running the otter test files in a trusted process.
+
+No student code has run, or ever runs, in this process: it reads the sandbox's JSON and arrays,
+rebuilds stand-ins (see ``remote``), and runs the tests against them.
+
+    python -m autograder.grade.verdict TESTS_DIR RESPONSE_DIR RESULT_JSON
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from autograder.grade.protocol import ArrayStore, read_json, write_json
+from autograder.grade.remote import decode
+from autograder.grade.testfiles import load_test_files
+
+HIDDEN_FAILED = "hidden test failed"
+
+
+def build_environment(response_dir: Path) -> tuple[dict, dict]:
+    response = read_json(response_dir / "response.json")
+    store = ArrayStore(response_dir / "arrays")
+    calls = response.get("calls", {})
+    env = {}
+    for name, node in response.get("values", {}).items():
+        if isinstance(name, str) and name.isidentifier():
+            env[name] = decode(node, store, name, calls=calls)
+    return env, response
+
+
+def score(tests_dir: Path, response_dir: Path) -> dict:
+    env, response = build_environment(response_dir)
+    questions = {}
+    for test_file in load_test_files(tests_dir):
+        test_file.run(env)
+        cases = []
+        for result in test_file.test_case_results:
+            hidden = bool(result.test_case.hidden)
+            cases.append(
+                {
+                    "name": result.test_case.name,
+                    "hidden": hidden,
+                    "passed": bool(result.passed),
+                    "points": result.test_case.points,
+                    # hidden tests: pass/fail only; their messages would quote the test source
+                    "message": (HIDDEN_FAILED if not result.passed else "passed")
+                    if hidden
+                    else result.message,
+                }
+            )
+        questions[test_file.name] = {
+            "score": float(test_file.score),
+            "possible": float(test_file.possible),
+            "cases": cases,
+        }
+    return {"questions": questions, "cells": response.get("cells", [])}
+
+
+def main(tests_dir: str, response_dir: str, result_path: str) -> int:
+    write_json(Path(result_path), score(Path(tests_dir), Path(response_dir)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(*sys.argv[1:4]))

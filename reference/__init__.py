@@ -1,0 +1,6 @@
+"""Reference implementations that read like the lecture; the source of every expected value."""
+
+import os
+
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
