@@ -71,7 +71,9 @@ def loss_name(model: Any) -> str:
     loss = getattr(model, "loss", None)
     if loss is None:
         loss = getattr(model, "kit_unrecognised_loss", None)
-    return loss if isinstance(loss, str) else getattr(loss, "__name__", str(loss))
+    if isinstance(loss, str):
+        return loss
+    return getattr(loss, "name", None) or getattr(loss, "__name__", str(loss))
 
 
 def optimizer_config(model: Any) -> tuple[str, dict]:

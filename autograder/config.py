@@ -114,7 +114,8 @@ def load_config(path: Path | str | None = None) -> GradingConfig:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        at = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        raise ConfigError(f"{path}:{at.group(1)}: {exc}" if at else f"{path}: {exc}") from None
     try:
         return _build(path, raw)
     except ConfigError as exc:
@@ -208,7 +209,8 @@ def _not_negative(value: float, where: str) -> None:
 
 def _with_line(path: Path, text: str, message: str) -> str:
     """Prefix the message with 'file:line' of the dotted key it names, when it can be found."""
-    match = re.search(r"(?:key )?([A-Za-z0-9_]+(?:\.[A-Za-z0-9_\[\]]+)+|[A-Za-z0-9_]+)", message)
+    # Every message starts with the dotted key, or with "unknown key " and then the dotted key.
+    match = re.match(r"(?:unknown key )?([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_\[\]-]+)*)", message)
     line = _line_of(text, match.group(1)) if match else None
     return f"{path}:{line}: {message}" if line else f"{path}: {message}"
 

@@ -133,7 +133,11 @@ def _encode_keras_model(model: Any, store: ArrayStore) -> dict:
     compiled: dict[str, Any] = {}
     loss = getattr(model, "loss", None)
     if loss is not None:
-        compiled["loss"] = loss if isinstance(loss, str) else getattr(loss, "__name__", None)
+        compiled["loss"] = (
+            loss
+            if isinstance(loss, str)
+            else getattr(loss, "name", None) or getattr(loss, "__name__", None)
+        )
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None and hasattr(optimizer, "get_config"):
         config = {

@@ -124,6 +124,7 @@ def run_sandbox(
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        preexec_fn=_die_with_grader,
     )
     status, reason, peak = "ok", "", 0.0
     try:
@@ -145,6 +146,14 @@ def run_sandbox(
     if status == "ok" and not (box / "response" / "response.json").exists():
         status, reason = "crashed", _crash_reason(proc.returncode, log_path)
     return SandboxRun(status, reason, round(seconds, 2), round(peak, 1), mode)
+
+
+def _die_with_grader() -> None:
+    """If the grader is killed (even kill -9), its sandboxes die too instead of running on."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def _needed_paths(env: dict[str, str]) -> list[str]:

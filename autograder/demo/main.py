@@ -1,0 +1,34 @@
+"""``autograder demo``: the main job on the bundled default.
+
+Build every assignment (with its self-check), then grade the bundled sample submissions (good,
+buggy and adversarial) and print the grade table.
+"""
+
+from __future__ import annotations
+
+from autograder import paths
+from autograder.build.main import buildable
+from autograder.build.main import main as build_main
+from autograder.config import load_config
+from autograder.grade import report
+from autograder.grade.main import grade_batch
+
+
+def main(*, config: str | None = None) -> int:
+    cfg = load_config(config)
+    status = build_main(config=config)
+    if status:
+        return status
+    for name in buildable(cfg):
+        folders = [paths.SAMPLE_SUBMISSIONS_DIR / name]
+        if name == "mlp":
+            folders.append(paths.SAMPLE_SUBMISSIONS_DIR / "adversarial")
+        folders = [f for f in folders if f.exists()]
+        if not folders:
+            continue
+        out = paths.GRADES_DIR / name
+        print(f"\ngrading the sample submissions for {name} ({', '.join(f.name for f in folders)})")
+        results = grade_batch(folders, assignment=name, config=config, out=out)
+        print(report.table(results))
+        print(f"grades: {out / 'grades.csv'}; feedback: {out / 'feedback'}; plot: {out / 'summary.png'}")
+    return 0

@@ -1,0 +1,235 @@
+"""grading.toml: the repository's file loads; every mistake is reported with its key and line."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from autograder.cli import main as cli_main
+from autograder.config import DEFAULT_CONFIG, Budget, ConfigError, Limits, load_config
+
+TEXT = DEFAULT_CONFIG.read_text(encoding="utf-8")
+RAW = tomllib.loads(TEXT)
+
+
+def key_line(table: str, key: str) -> str:
+    """The repository's own line `key = ...` inside `[table]` (whatever its value today)."""
+    current = None
+    for line in TEXT.splitlines():
+        code = line.split("#", 1)[0].strip()
+        if code.startswith("["):
+            current = code.strip("[]").strip()
+        elif current == table and re.match(rf"{re.escape(key)}\s*=", code):
+            return line
+    raise AssertionError(f"no {key} in [{table}] of {DEFAULT_CONFIG}")
+
+
+def variant(tmp_path: Path, old: str, new: str) -> tuple[Path, str]:
+    """The repository's grading.toml with its one line `old` replaced by `new`, in tmp_path."""
+    assert TEXT.splitlines().count(old) == 1, f"{old!r} is not a unique line of {DEFAULT_CONFIG}"
+    text = TEXT.replace(old + "\n", new + "\n")
+    path = tmp_path / "grading.toml"
+    path.write_text(text, encoding="utf-8")
+    return path, text
+
+
+def line_of(text: str, line: str) -> int:
+    """1-based number of the one line of `text` that reads `line` (comments and spaces aside)."""
+    numbers = [
+        number
+        for number, candidate in enumerate(text.splitlines(), start=1)
+        if candidate.split("#", 1)[0].strip() == line.split("#", 1)[0].strip()
+    ]
+    assert len(numbers) == 1, f"{line!r} occurs {len(numbers)} times"
+    return numbers[0]
+
+
+MLP = "assignments.mlp"
+EPOCHS = key_line(f"{MLP}.budget", "max_epochs")
+BUDGET_SEED = key_line(f"{MLP}.budget", "seed")
+SAMPLES = key_line(f"{MLP}.budget", "max_train_samples")
+MANUAL = key_line(MLP, "manual")
+TIMEOUT = key_line(f"{MLP}.limits", "timeout_s")
+ACCURACY = key_line(f"{MLP}.thresholds", "test_accuracy")
+NEURON_POINTS = key_line(f"{MLP}.points", "q_neuron")
+JOBS = key_line("grading", "jobs")
+
+
+# ---------------------------------------------------------------- the repository's file
+
+
+def test_repository_config_loads():
+    config = load_config()
+    assert config.path == DEFAULT_CONFIG
+    assert config.course.name == RAW["course"]["name"]
+    assert config.course.term == RAW["course"]["term"]
+    assert config.course.seed == RAW["course"]["seed"]
+    assert config.jobs == RAW["grading"]["jobs"]
+    assert set(config.assignments) == set(RAW["assignments"])
+
+
+def test_repository_config_has_the_mlp_assignment():
+    raw = RAW["assignments"]["mlp"]
+    mlp = load_config().assignment("mlp")
+    assert mlp.name == "mlp"
+    assert mlp.title == raw["title"]
+    assert mlp.manual == raw["manual"]
+    assert mlp.params == raw["params"]
+    assert mlp.points == raw["points"]
+    assert mlp.thresholds == raw["thresholds"]
+    assert mlp.budget == Budget(**raw["budget"])
+    assert mlp.limits == Limits(**raw["limits"])
+    # every manual question is a graded question
+    assert set(mlp.manual) <= set(mlp.points)
+    assert all(value > 0 for value in mlp.points.values())
+
+
+def test_unknown_assignment_names_the_configured_ones():
+    config = load_config()
+    with pytest.raises(ConfigError, match="unknown assignment 'nope'") as info:
+        config.assignment("nope")
+    for name in config.assignments:
+        assert name in str(info.value)
+
+
+def test_config_is_frozen():
+    mlp = load_config().assignment("mlp")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        mlp.budget.max_epochs = 99  # type: ignore[misc]
+
+
+# ---------------------------------------------------------------- mistakes, with key and line
+
+# (repository line, edited line, dotted key the message must name, extra text it must contain)
+BAD = {
+    "unknown key": (
+        EPOCHS,
+        f"{EPOCHS}\nmax_epoch = 1",
+        f"{MLP}.budget.max_epoch",
+        "unknown key",
+    ),
+    "unknown table": (
+        f"[{MLP}.thresholds]",
+        f"[{MLP}.threshold]",
+        f"{MLP}.threshold",
+        "unknown key",
+    ),
+    "unknown key in a top-level table": (
+        JOBS,
+        f"{JOBS}\nthreads = 2",
+        "grading.threads",
+        "unknown key",
+    ),
+    "wrong type": (EPOCHS, 'max_epochs = "3"', f"{MLP}.budget.max_epochs", "must be an integer"),
+    # `seed` also sits in [course] above: the line must be the budget's, not the course's
+    "wrong type, key name also in another table": (
+        BUDGET_SEED,
+        "seed = 4.2",
+        f"{MLP}.budget.seed",
+        "must be an integer",
+    ),
+    "bool is not an integer": (
+        SAMPLES,
+        "max_train_samples = true",
+        f"{MLP}.budget.max_train_samples",
+        "must be an integer",
+    ),
+    "wrong list item type": (
+        MANUAL,
+        'manual = ["q_why_popular", 3]',
+        f"{MLP}.manual[1]",
+        "must be a string",
+    ),
+    "negative epochs": (EPOCHS, "max_epochs = -1", f"{MLP}.budget.max_epochs", "must be positive"),
+    "zero timeout": (TIMEOUT, "timeout_s = 0", f"{MLP}.limits.timeout_s", "must be positive"),
+    "threshold above 1": (
+        ACCURACY,
+        "test_accuracy = 1.5",
+        f"{MLP}.thresholds.test_accuracy",
+        "must lie in [0, 1]",
+    ),
+    "negative points": (
+        NEURON_POINTS,
+        "q_neuron = -2",
+        f"{MLP}.points.q_neuron",
+        "must not be negative",
+    ),
+    "zero jobs": (JOBS, "jobs = 0", "grading.jobs", "must be positive"),
+}
+
+
+@pytest.mark.parametrize("case", BAD, ids=list(BAD))
+def test_bad_config_names_key_and_line(tmp_path: Path, case: str):
+    old, new, key, words = BAD[case]
+    path, text = variant(tmp_path, old, new)
+    line = line_of(text, new.splitlines()[-1])  # the line the edit added or changed
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert key in message
+    assert words in message
+    assert f"grading.toml:{line}:" in message
+    assert message.startswith(f"{path}:{line}: ")
+
+
+def test_invalid_toml_names_the_line(tmp_path: Path):
+    path, text = variant(tmp_path, EPOCHS, "max_epochs = = 1")
+    line = line_of(text, "max_epochs = = 1")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert f"grading.toml:{line}:" in str(info.value)
+
+
+def test_unclosed_table_header_names_the_line(tmp_path: Path):
+    path, text = variant(tmp_path, f"[{MLP}.limits]", f"[{MLP}.limits")
+    line = line_of(text, f"[{MLP}.limits")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert f"grading.toml:{line}:" in str(info.value)
+
+
+def test_line_numbers_follow_the_edit(tmp_path: Path):
+    """The same mistake three lines further down is reported three lines further down."""
+    lines = []
+    for padding in ("", "\n\n\n"):
+        path, text = variant(tmp_path, f"[{MLP}.limits]", f"{padding}[{MLP}.limits]")
+        text = text.replace(TIMEOUT + "\n", "timeout_s = 0\n")
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(ConfigError) as info:
+            load_config(path)
+        found = re.search(r"grading\.toml:(\d+):", str(info.value))
+        assert found, str(info.value)
+        lines.append(int(found.group(1)))
+        assert lines[-1] == line_of(text, "timeout_s = 0")
+    assert lines[1] == lines[0] + 3
+
+
+# ---------------------------------------------------------------- the command line
+
+
+@pytest.mark.parametrize(
+    "verb",
+    [["data", "--check"], ["build", "--no-check"]],
+    ids=["data --check", "build --no-check"],
+)
+def test_cli_reports_bad_config_and_exits_2(tmp_path: Path, capsys, verb: list[str]):
+    path, text = variant(tmp_path, EPOCHS, "max_epochs = -1")
+    line = line_of(text, "max_epochs = -1")
+    assert cli_main(["--config", str(path), *verb]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # failed before doing any work
+    assert captured.err.startswith("autograder: ")
+    assert f"grading.toml:{line}:" in captured.err
+    assert f"{MLP}.budget.max_epochs must be positive" in captured.err
+
+
+def test_cli_reports_unknown_key_with_line(tmp_path: Path, capsys):
+    path, text = variant(tmp_path, EPOCHS, f"{EPOCHS}\nmax_epoch = 1")
+    line = line_of(text, "max_epoch = 1")
+    assert cli_main(["--config", str(path), "data", "--check"]) == 2
+    err = capsys.readouterr().err
+    assert f"grading.toml:{line}: unknown key {MLP}.budget.max_epoch" in err
