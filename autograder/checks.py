@@ -22,7 +22,7 @@ def is_a(obj: Any, name: str) -> bool:
 
 
 def layers_of(model: Any) -> list:
-    """Layers in order, without InputLayer (Sequential with input_shape has none; functional has one)."""
+    """Layers in order, without InputLayer (functional models have one, Sequential ones may not)."""
     assert is_a(model, "Model"), f"expected a Keras model, got {class_name(model)}"
     return [layer for layer in model.layers if class_name(layer) != "InputLayer"]
 
@@ -64,7 +64,9 @@ def assert_mlp(
 
 
 def dropout_rates(model: Any) -> list[float]:
-    return [layer.get_config()["rate"] for layer in layers_of(model) if class_name(layer) == "Dropout"]
+    return [
+        layer.get_config()["rate"] for layer in layers_of(model) if class_name(layer) == "Dropout"
+    ]
 
 
 def loss_name(model: Any) -> str:

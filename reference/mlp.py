@@ -1,4 +1,4 @@
-"""The lecture's Fashion-MNIST MLP, as plain functions: the source of the mlp assignment's answers."""
+"""The lecture's Fashion-MNIST MLP as plain functions: the source of the mlp answers."""
 
 from __future__ import annotations
 
@@ -34,7 +34,9 @@ def count_dense_params(layer_sizes: Sequence[int]) -> int:
 
 def dense_layer_params(layer_sizes: Sequence[int]) -> list[int]:
     """Parameters of each Dense layer, e.g. [784, 300, 100, 10] -> [235500, 30100, 1010]."""
-    return [(n_in + 1) * n_out for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:])]
+    return [
+        (n_in + 1) * n_out for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:], strict=True)
+    ]
 
 
 def neuron_output(w: np.ndarray, x: np.ndarray, theta: float, f: Callable) -> float:
@@ -48,7 +50,7 @@ def output_activation_and_loss(task: str, labels: str) -> tuple[str, str]:
 
 
 def load_fashion_mnist():
-    """The lecture's split: 55,000 train / 5,000 validation / 10,000 test, pixels scaled to [0, 1]."""
+    """The lecture's split: 55,000 train / 5,000 valid / 10,000 test, pixels scaled to [0, 1]."""
     from tensorflow import keras
 
     fashion_mnist = keras.datasets.fashion_mnist
@@ -135,7 +137,5 @@ def train_reference_mlp(
     seed_everything(seed)
     train, valid, test = load_fashion_mnist()
     model = compile_mlp(build_mlp(hidden_sizes, dropout_rate=dropout_rate))
-    history = train_mlp(
-        model, train, valid, epochs=epochs, max_train_samples=max_train_samples
-    )
+    history = train_mlp(model, train, valid, epochs=epochs, max_train_samples=max_train_samples)
     return model, history, test

@@ -33,8 +33,12 @@ def test_rebuild_is_byte_identical_and_matches_the_committed_assignment(mlp_buil
     assert before.keys() == after.keys()
     changed = [name for name in before if before[name] != after[name]]
     assert not changed, f"rebuilding changed {changed}"
-    diff = subprocess.run(["git", "status", "--porcelain", "--", str(student)],
-                          capture_output=True, text=True, cwd=paths.REPO_ROOT)
+    diff = subprocess.run(
+        ["git", "status", "--porcelain", "--", str(student)],
+        capture_output=True,
+        text=True,
+        cwd=paths.REPO_ROOT,
+    )
     if diff.returncode == 0:  # inside a git checkout
         assert diff.stdout == "", f"assignments/mlp differs from the committed copy:\n{diff.stdout}"
 
@@ -44,7 +48,8 @@ def test_student_notebook_is_a_clean_skeleton(mlp_build):
     code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
     assert all(not c["outputs"] and c["execution_count"] is None for c in code)
     text = json.dumps(notebook)
-    assert "SOLUTION" not in text and "hidden" not in text.lower()
+    assert "SOLUTION" not in text and "TEST CONFIG" not in text and "hidden=True" not in text
+    assert "large labelled datasets" not in text  # the manual question's model answer
     assert notebook["metadata"]["kit"]["assignment"] == "mlp"
     public = {p.name for p in (paths.ASSIGNMENTS_DIR / "mlp" / "tests").glob("*.py")}
     assert "q_model.py" in public

@@ -45,7 +45,9 @@ def test_mlp_fixtures_get_their_exact_scores(mlp_build, tmp_path):
 def quick_limits(tmp_path):
     """The repo's grading.toml with short limits, so the hanging fixtures finish fast."""
     text = paths.REPO_ROOT.joinpath("grading.toml").read_text()
-    text = text.replace("cell_timeout_s = 30", "cell_timeout_s = 15").replace("timeout_s = 180", "timeout_s = 120")
+    text = text.replace("cell_timeout_s = 30", "cell_timeout_s = 15").replace(
+        "timeout_s = 180", "timeout_s = 120"
+    )
     config = tmp_path / "grading.toml"
     config.write_text(text)
     return config
@@ -92,8 +94,11 @@ def test_adversarial_submissions_gain_nothing(mlp_build, tmp_path, quick_limits,
     OTTER_LOG_MARKER.unlink(missing_ok=True)
     before = _tree_digest(mlp_build / "autograder")
     results = grade_batch(
-        [SUBMISSIONS / "adversarial"], assignment="mlp", config=str(quick_limits),
-        out=tmp_path / "out", progress=False,
+        [SUBMISSIONS / "adversarial"],
+        assignment="mlp",
+        config=str(quick_limits),
+        out=tmp_path / "out",
+        progress=False,
     )
     assert_matches_expected(results, expected_results("adversarial"))
     assert not OTTER_LOG_MARKER.exists(), ".OTTER_LOG was unpickled"
@@ -107,8 +112,20 @@ def test_killed_batch_resumes_without_regrading(mlp_build, tmp_path):
     for name in ("correct_functional", "wrong_split", "wrong_sizes"):
         (inputs / f"{name}.ipynb").write_bytes((SUBMISSIONS / "mlp" / f"{name}.ipynb").read_bytes())
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "autograder", "grade", str(inputs), "--assignment", "mlp",
-               "--out", str(out), "--jobs", "1", "--no-progress"]
+    command = [
+        sys.executable,
+        "-m",
+        "autograder",
+        "grade",
+        str(inputs),
+        "--assignment",
+        "mlp",
+        "--out",
+        str(out),
+        "--jobs",
+        "1",
+        "--no-progress",
+    ]
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 240
     while not list((out / "results").glob("*.json")) and time.monotonic() < deadline:
@@ -124,7 +141,9 @@ def test_killed_batch_resumes_without_regrading(mlp_build, tmp_path):
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     after = {p.name: p.stat().st_mtime_ns for p in (out / "results").glob("*.json")}
     assert set(after) == {"correct_functional.json", "wrong_split.json", "wrong_sizes.json"}
-    assert all(after[name] == mtime for name, mtime in first.items()), "a finished result was regraded"
+    assert all(after[name] == mtime for name, mtime in first.items()), (
+        "a finished result was regraded"
+    )
     totals = {r["submission"]: float(r["total"]) for r in csv.DictReader(open(out / "grades.csv"))}
     expected = expected_results("mlp")
     assert totals == pytest.approx({k: expected[k]["total"] for k in totals}, abs=1e-3)

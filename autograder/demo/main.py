@@ -30,5 +30,8 @@ def main(*, config: str | None = None) -> int:
         print(f"\ngrading the sample submissions for {name} ({', '.join(f.name for f in folders)})")
         results = grade_batch(folders, assignment=name, config=config, out=out)
         print(report.table(results))
-        print(f"grades: {out / 'grades.csv'}; feedback: {out / 'feedback'}; plot: {out / 'summary.png'}")
+        print(
+            f"grades: {out / 'grades.csv'}; feedback: {out / 'feedback'}; "
+            f"plot: {out / 'summary.png'}"
+        )
     return 0

@@ -37,14 +37,18 @@ def discover(paths: list[Path]) -> list[Submission]:
             files.extend(
                 p
                 for p in sorted(path.rglob("*"))
-                if p.is_file() and p.suffix in (".ipynb", ".zip") and ".ipynb_checkpoints" not in p.parts
+                if p.is_file()
+                and p.suffix in (".ipynb", ".zip")
+                and ".ipynb_checkpoints" not in p.parts
             )
         else:
             files.append(path)
     submissions, used = [], set()
     for file in files:
         student = student_of(file)
-        submission_id = _safe(file.stem if file.stem.startswith(student) else f"{student}-{file.stem}")
+        submission_id = _safe(
+            file.stem if file.stem.startswith(student) else f"{student}-{file.stem}"
+        )
         base, n = submission_id, 2
         while submission_id in used:
             submission_id, n = f"{base}-{n}", n + 1
@@ -81,7 +85,9 @@ def read_notebook(path: Path, assignment: str) -> tuple[dict, bytes]:
     try:
         notebook = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidSubmission(f"not a readable notebook (bad JSON: {exc.msg if hasattr(exc, 'msg') else exc})") from None
+        raise InvalidSubmission(
+            f"not a readable notebook (bad JSON: {exc.msg if hasattr(exc, 'msg') else exc})"
+        ) from None
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise InvalidSubmission("not a Jupyter notebook (no cells)")
     kit = notebook.get("metadata", {}).get("kit", {})

@@ -60,7 +60,8 @@ def _code_of(cell_source: str) -> str:
     return "\n".join(lines)
 
 
-def _patch_training(budget: dict) -> None:
+def apply_budget(budget: dict) -> None:
+    """Cap training in this process: epochs and samples per fit, train_on_batch calls; seed."""
     import numpy as np
     import tensorflow as tf
     from tensorflow import keras
@@ -144,8 +145,9 @@ def _materialise(value: Any) -> Any:
     return items
 
 
-def answer(request: dict, namespace: dict, store: ArrayStore, args_store: ArrayStore,
-           cell_timeout: float) -> dict:
+def answer(
+    request: dict, namespace: dict, store: ArrayStore, args_store: ArrayStore, cell_timeout: float
+) -> dict:
     values = {}
     for name in request.get("fetch", []):
         if name not in namespace:
@@ -159,8 +161,11 @@ def answer(request: dict, namespace: dict, store: ArrayStore, args_store: ArrayS
     for call in request.get("calls", []):
         function = namespace.get(call["function"])
         if not callable(function):
-            calls[call["key"]] = {"kind": "raised", "type": "NameError",
-                                  "message": f"{call['function']} is not defined"}
+            calls[call["key"]] = {
+                "kind": "raised",
+                "type": "NameError",
+                "message": f"{call['function']} is not defined",
+            }
             continue
         try:
             args = decode_plain(call["args"], args_store)
@@ -171,11 +176,17 @@ def answer(request: dict, namespace: dict, store: ArrayStore, args_store: ArrayS
                 signal.setitimer(signal.ITIMER_REAL, 0)
             calls[call["key"]] = encode(result, store)
         except CellTimeout:
-            calls[call["key"]] = {"kind": "raised", "type": "Timeout",
-                                  "message": f"call ran over {cell_timeout:g} s"}
+            calls[call["key"]] = {
+                "kind": "raised",
+                "type": "Timeout",
+                "message": f"call ran over {cell_timeout:g} s",
+            }
         except BaseException as exc:
-            calls[call["key"]] = {"kind": "raised", "type": type(exc).__name__,
-                                  "message": _last_line(exc)}
+            calls[call["key"]] = {
+                "kind": "raised",
+                "type": type(exc).__name__,
+                "message": _last_line(exc),
+            }
     return {"values": values, "calls": calls}
 
 
@@ -195,7 +206,7 @@ def main(request_path: str) -> int:
     sys.modules["otter"] = _fake_otter()
     os.chdir(workdir)
     sys.path.insert(0, str(workdir))
-    _patch_training(request.get("budget", {}))
+    apply_budget(request.get("budget", {}))
 
     namespace: dict[str, Any] = {"__name__": "__main__"}
     started = time.monotonic()
@@ -206,8 +217,10 @@ def main(request_path: str) -> int:
     args_store = ArrayStore(workdir / "request_arrays")
     answers = answer(request, namespace, store, args_store, cell_timeout)
     store.save()
-    write_json(out_dir / "response.json",
-               {"cells": cell_report, "execute_seconds": round(executed, 3), **answers})
+    write_json(
+        out_dir / "response.json",
+        {"cells": cell_report, "execute_seconds": round(executed, 3), **answers},
+    )
     return 0
 
 

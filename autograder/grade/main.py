@@ -22,7 +22,13 @@ from pathlib import Path
 from autograder import paths
 from autograder.config import Assignment, load_config
 from autograder.grade import report
-from autograder.grade.discover import InvalidSubmission, Submission, discover, fingerprint, read_notebook
+from autograder.grade.discover import (
+    InvalidSubmission,
+    Submission,
+    discover,
+    fingerprint,
+    read_notebook,
+)
 from autograder.grade.protocol import read_json, write_json
 from autograder.grade.sandbox import run_sandbox
 from autograder.grade.testfiles import load_test_files
@@ -158,7 +164,8 @@ def _hide_list(out: Path, inputs: list[Path], config_path: Path) -> list[Path]:
     """Secrets the sandbox must not see; never a folder holding the kit or its Python."""
     keep = [paths.REPO_ROOT.resolve(), Path(sys.prefix).resolve(), paths.SHARED_DATA_DIR.resolve()]
     candidates = [
-        paths.REPO_ROOT / name for name in ("solutions", "reference", "build", "tests", "grades", ".git")
+        paths.REPO_ROOT / name
+        for name in ("solutions", "reference", "build", "tests", "grades", ".git")
     ]
     candidates += [out, config_path]
     for path in inputs:
@@ -220,7 +227,9 @@ def grade_one(batch: Batch, submission: Submission) -> dict:
 def _prepare_box(batch: Batch, box: Path, notebook: dict) -> None:
     """The box holds the notebook's code, the request, and the data files; nothing else."""
     code_only = {
-        "cells": [c for c in notebook["cells"] if isinstance(c, dict) and c.get("cell_type") == "code"]
+        "cells": [
+            c for c in notebook["cells"] if isinstance(c, dict) and c.get("cell_type") == "code"
+        ]
     }
     (box / "submission.ipynb").write_text(json.dumps(code_only), encoding="utf-8")
     plan_dir = batch.autograder_dir / "plan"
@@ -251,11 +260,22 @@ def _prepare_box(batch: Batch, box: Path, notebook: dict) -> None:
 
 def _verdict(batch: Batch, box: Path) -> dict:
     result_path = batch.root / "private" / f"{box.name}.verdict.json"
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "TF_NUM_INTRAOP_THREADS": "1",
+        "CUDA_VISIBLE_DEVICES": "",
+    }
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "autograder.grade.verdict", str(batch.tests_dir),
-             str(box / "response"), str(result_path)],
+            [
+                sys.executable,
+                "-m",
+                "autograder.grade.verdict",
+                str(batch.tests_dir),
+                str(box / "response"),
+                str(result_path),
+            ],
             capture_output=True,
             text=True,
             timeout=VERDICT_TIMEOUT_S,
@@ -265,16 +285,27 @@ def _verdict(batch: Batch, box: Path) -> dict:
         return {"status": "crashed", "reason": "scoring timed out", "questions": {}}
     if proc.returncode != 0 or not result_path.exists():
         last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        return {"status": "crashed", "reason": f"could not score the results: {last[:300]}", "questions": {}}
+        return {
+            "status": "crashed",
+            "reason": f"could not score the results: {last[:300]}",
+            "questions": {},
+        }
     verdict = read_json(result_path)
     failed_cells = [c for c in verdict["cells"] if c["status"] != "ok"]
     reason = f"{len(failed_cells)} cell(s) failed" if failed_cells else ""
-    return {"status": "graded", "reason": reason, "questions": verdict["questions"], "cells": verdict["cells"]}
+    return {
+        "status": "graded",
+        "reason": reason,
+        "questions": verdict["questions"],
+        "cells": verdict["cells"],
+    }
 
 
 def _finish(batch: Batch, result: dict, started: float) -> dict:
     result["seconds"] = round(time.monotonic() - started, 2)
     gradescope = report.gradescope_result(result, batch.possible)
     write_json(batch.out / "results" / f"{result['submission']}.json", gradescope)
-    report.write_feedback(batch.out / "feedback" / f"{result['submission']}.md", gradescope, batch.assignment)
+    report.write_feedback(
+        batch.out / "feedback" / f"{result['submission']}.md", gradescope, batch.assignment
+    )
     return gradescope

@@ -68,7 +68,9 @@ def encode(value: Any, store: ArrayStore, depth: int = 0) -> Any:
         kind = "tuple" if isinstance(value, tuple) else "list"
         return {"kind": kind, "items": [encode(v, store, depth + 1) for v in value[:MAX_ITEMS]]}
     if isinstance(value, dict):
-        items = [[encode(k, store, depth + 1), encode(v, store, depth + 1)] for k, v in value.items()]
+        items = [
+            [encode(k, store, depth + 1), encode(v, store, depth + 1)] for k, v in value.items()
+        ]
         return {"kind": "dict", "items": items}
     named = _named_function_path(value)
     if named:

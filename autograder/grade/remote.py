@@ -141,7 +141,9 @@ def decode(node: Any, store: ArrayStore, name: str, calls: dict | None = None) -
     if kind == "keras_model":
         return rebuild_keras_model(node, store, name)
     if kind == "history":
-        return RemoteHistory(decode(node["history"], store, name), decode(node["epoch"], store, name))
+        return RemoteHistory(
+            decode(node["history"], store, name), decode(node["epoch"], store, name)
+        )
     if kind == "function":
         return RemoteFunction(name, calls or {}, store)
     if kind == "object":
@@ -167,7 +169,9 @@ def _check_config(node: Any, path: str = "model") -> None:
         if "function" in node or "function_type" in node:
             raise ValueError("layers holding Python code cannot be rebuilt by the grader")
         activation = node.get("activation")
-        if activation is not None and (not isinstance(activation, str) or activation not in ACTIVATIONS):
+        if activation is not None and (
+            not isinstance(activation, str) or activation not in ACTIVATIONS
+        ):
             raise ValueError(f"activation {activation!r} is not a built-in Keras activation")
         for key, value in node.items():
             _check_config(value, f"{path}.{key}")

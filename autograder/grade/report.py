@@ -60,7 +60,12 @@ def write_feedback(path: Path, result: dict, assignment: Assignment) -> None:
     if kit.get("reason"):
         lines += ["", f"> {kit['reason']}"]
     for test in result["tests"]:
-        lines += ["", f"## {test['name']}: {test['score']:g} / {test['max_score']:g}", "", test["output"]]
+        lines += [
+            "",
+            f"## {test['name']}: {test['score']:g} / {test['max_score']:g}",
+            "",
+            test["output"],
+        ]
     bad_cells = [c for c in kit.get("cells", []) if c["status"] != "ok"]
     if bad_cells:
         lines += ["", "## Cells that did not finish", ""]
@@ -78,7 +83,16 @@ def write_outputs(out: Path, results: list[dict], questions: list[str]) -> None:
     buffer = io.StringIO()
     writer = csv.DictWriter(
         buffer,
-        fieldnames=["submission", "student", *questions, "total", "possible", "status", "seconds", "reason"],
+        fieldnames=[
+            "submission",
+            "student",
+            *questions,
+            "total",
+            "possible",
+            "status",
+            "seconds",
+            "reason",
+        ],
         lineterminator="\n",
     )
     writer.writeheader()
@@ -114,11 +128,17 @@ def summary_plot(path: Path, results: list[dict], questions: list[str]) -> None:
     possible = max((r["kit"]["possible"] for r in results), default=1) or 1
     rates = []
     for q in questions:
-        full = [t["score"] >= t["max_score"] > 0 for r in results for t in r["tests"] if t["name"] == q]
+        full = [
+            t["score"] >= t["max_score"] > 0 for r in results for t in r["tests"] if t["name"] == q
+        ]
         rates.append(sum(full) / len(full) if full else 0)
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
     left.hist(totals, bins=min(20, max(5, len(totals))), range=(0, possible), color="#3b75af")
-    left.set(title=f"Scores ({len(totals)} submissions)", xlabel=f"total / {possible:g}", ylabel="submissions")
+    left.set(
+        title=f"Scores ({len(totals)} submissions)",
+        xlabel=f"total / {possible:g}",
+        ylabel="submissions",
+    )
     right.barh(questions, rates, color="#519e3e")
     right.set(title="Full marks per question", xlabel="fraction of submissions", xlim=(0, 1))
     right.invert_yaxis()
@@ -133,7 +153,10 @@ def table(results: list[dict]) -> str:
     for r in sorted(results, key=lambda r: r["kit"]["submission"]):
         kit = r["kit"]
         score = f"{kit['total']:g}/{kit['possible']:g}"
-        lines.append(f"{kit['submission'][:34]:<34} {kit['status']:<8} {score:>11}  {kit.get('reason', '')[:60]}")
+        lines.append(
+            f"{kit['submission'][:34]:<34} {kit['status']:<8} {score:>11}  "
+            f"{kit.get('reason', '')[:60]}"
+        )
     return "\n".join(lines)
 
 
@@ -143,7 +166,9 @@ class _Bar:
 
     def update(self, result: dict) -> None:
         if self.bar is not None:
-            self.bar.set_postfix_str(f"{result['kit']['submission'][:20]}: {result['kit']['status']}")
+            self.bar.set_postfix_str(
+                f"{result['kit']['submission'][:20]}: {result['kit']['status']}"
+            )
             self.bar.update(1)
 
 

@@ -130,7 +130,7 @@ def run_sandbox(
     try:
         while proc.poll() is None:
             elapsed = time.monotonic() - started
-            rss = _tree_rss_mb(proc.pid)
+            rss = tree_rss_mb(proc.pid)
             peak = max(peak, rss)
             if rss > memory_mb:
                 status, reason = "memory", f"used over {memory_mb} MB of memory"
@@ -179,7 +179,9 @@ def _crash_reason(returncode: int | None, log_path: Path) -> str:
         return f"the notebook process was killed by signal {-returncode}"
     tail = log_path.read_bytes()[-4000:].decode("utf-8", "replace").strip().splitlines()
     last = tail[-1][:200] if tail else "no output"
-    return f"the notebook process exited (code {returncode}) before handing back its results: {last}"
+    return (
+        f"the notebook process exited (code {returncode}) before handing back its results: {last}"
+    )
 
 
 def _chown_tree(root: Path, uid: int) -> None:
@@ -191,7 +193,7 @@ def _chown_tree(root: Path, uid: int) -> None:
             os.chown(os.path.join(dirpath, name), uid, uid, follow_symlinks=False)
 
 
-def _tree_rss_mb(root_pid: int) -> float:
+def tree_rss_mb(root_pid: int) -> float:
     """Resident memory of a process and all its descendants, from /proc."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}

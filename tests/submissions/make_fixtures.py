@@ -25,7 +25,7 @@ from autograder.config import load_config  # noqa: E402
 OTTER_LOG_MARKER = "/tmp/kit-otter-log-was-unpickled"
 MARKER = re.compile(r"\s*# (BEGIN |END )?SOLUTION\b.*$")
 
-FUNCTIONAL_MODEL = '''inputs = keras.Input(shape=(28, 28), name="image")
+FUNCTIONAL_MODEL = """inputs = keras.Input(shape=(28, 28), name="image")
 x = keras.layers.Flatten(name="pixels")(inputs)
 for i, units in enumerate([300, 100]):
     x = keras.layers.Dense(units, activation="relu", name=f"hidden_{i}")(x)
@@ -39,13 +39,19 @@ model_list = keras.models.Sequential([
     keras.layers.Dense(100, activation="relu"),
     keras.layers.Dense(10, activation="softmax"),
 ])
-model.summary()'''
+model.summary()"""
 
 MLP_FIXTURES = {
     # name: list of (old, new) replacements applied to code cells
     "correct_functional": [
-        ("drill_params = (100 + 1) * 20 + (20 + 1) * 3", "drill_params = 100 * 20 + 20 + 20 * 3 + 3"),
-        ("return f(np.dot(w, x) + theta)", "z = sum(wi * xi for wi, xi in zip(w, x)) + theta\n    return f(z)"),
+        (
+            "drill_params = (100 + 1) * 20 + (20 + 1) * 3",
+            "drill_params = 100 * 20 + 20 + 20 * 3 + 3",
+        ),
+        (
+            "return f(np.dot(w, x) + theta)",
+            "z = sum(wi * xi for wi, xi in zip(w, x)) + theta\n    return f(z)",
+        ),
         ("REPLACE_MODEL_CELL", FUNCTIONAL_MODEL),
         ("hidden1 = model.layers[1]", 'hidden1 = model.get_layer("hidden_0")'),
         (
@@ -69,21 +75,27 @@ MLP_FIXTURES = {
         ("for units in [300, 100]:", "for units in [200, 50]:"),
     ],
     "unnormalised": [
-        ("X_valid, X_train = X_train_full[:5000] / 255., X_train_full[5000:] / 255.",
-         "X_valid, X_train = X_train_full[:5000], X_train_full[5000:]"),
+        (
+            "X_valid, X_train = X_train_full[:5000] / 255., X_train_full[5000:] / 255.",
+            "X_valid, X_train = X_train_full[:5000], X_train_full[5000:]",
+        ),
         ("X_test = X_test / 255.", "X_test = X_test"),
     ],
     "wrong_split": [
-        ("X_valid, X_train = X_train_full[:5000] / 255., X_train_full[5000:] / 255.",
-         "X_valid, X_train = X_train_full[-5000:] / 255., X_train_full[:-5000] / 255."),
-        ("y_valid, y_train = y_train_full[:5000], y_train_full[5000:]",
-         "y_valid, y_train = y_train_full[-5000:], y_train_full[:-5000]"),
+        (
+            "X_valid, X_train = X_train_full[:5000] / 255., X_train_full[5000:] / 255.",
+            "X_valid, X_train = X_train_full[-5000:] / 255., X_train_full[:-5000] / 255.",
+        ),
+        (
+            "y_valid, y_train = y_train_full[:5000], y_train_full[5000:]",
+            "y_valid, y_train = y_train_full[-5000:], y_train_full[:-5000]",
+        ),
     ],
 }
 
 
 # Code that replaces the drill cell: it earns the drill point only if the attack works.
-READ_TESTS = '''import glob, os
+READ_TESTS = """import glob, os
 from autograder import paths  # the kit is importable in the sandbox; its secrets are not
 found = []
 for folder in [paths.BUILD_DIR, paths.SOLUTIONS_DIR, paths.REPO_ROOT / "reference", paths.REPO_ROOT / "tests"]:
@@ -95,16 +107,16 @@ for path in found:
             fh.write("\\nassert False\\n")
     except OSError:
         pass
-drill_params = 2083 if any("q_drill_params" in p for p in found) else 0'''
+drill_params = 2083 if any("q_drill_params" in p for p in found) else 0"""
 
-NETWORK = '''import socket
+NETWORK = """import socket
 try:
     with socket.create_connection(("127.0.0.1", 47123), timeout=3) as conn:
         drill_params = int(conn.recv(16))
 except OSError:
-    drill_params = 0'''
+    drill_params = 0"""
 
-PATCH_GRADER = '''import sys, pickle
+PATCH_GRADER = """import sys, pickle
 del sys.modules["otter"]
 import otter.test_files.exception_test as exception_test
 from otter.test_files.abstract_test import TestFile
@@ -112,9 +124,9 @@ exception_test.ExceptionTestFile.run = lambda self, env: None
 TestFile.score = property(lambda self: 100.0)
 TestFile.passed_all = property(lambda self: True)
 pickle.dump = lambda *a, **k: None
-drill_params = 0'''
+drill_params = 0"""
 
-FORGE_RESULTS = '''import json, os
+FORGE_RESULTS = """import json, os
 os.makedirs("response", exist_ok=True)
 forged = {"values": {"drill_params": 2083}, "calls": {}, "cells": []}
 json.dump(forged, open("response/response.json", "w"))
@@ -124,7 +136,7 @@ for folder in ["..", "../..", "/tmp", os.path.expanduser("~")]:
             json.dump({"score": 100, "tests": []}, fh)
     except OSError:
         pass
-drill_params = 0'''
+drill_params = 0"""
 
 FAKE_MODEL = '''class FakeModel:
     """Looks like the lecture's model to a count-only test."""
@@ -141,14 +153,23 @@ model_list = FakeModel()'''
 ADVERSARIAL = {
     # name: edits on the correct notebook; expected results are in adversarial/expected.toml
     "infinite_loop": [("drill_params = (100 + 1) * 20 + (20 + 1) * 3", "while True:\n    pass")],
-    "sleep_forever": [("drill_params = (100 + 1) * 20 + (20 + 1) * 3", "import time\ntime.sleep(10**6)")],
-    "memory_bomb": [("drill_params = (100 + 1) * 20 + (20 + 1) * 3",
-                      "blocks = []\nwhile True:\n    blocks.append(np.ones(10**8))")],
+    "sleep_forever": [
+        ("drill_params = (100 + 1) * 20 + (20 + 1) * 3", "import time\ntime.sleep(10**6)")
+    ],
+    "memory_bomb": [
+        (
+            "drill_params = (100 + 1) * 20 + (20 + 1) * 3",
+            "blocks = []\nwhile True:\n    blocks.append(np.ones(10**8))",
+        )
+    ],
     "os_exit": [("drill_params = (100 + 1) * 20 + (20 + 1) * 3", "import os\nos._exit(0)")],
     "sys_exit": [("drill_params = (100 + 1) * 20 + (20 + 1) * 3", "import sys\nsys.exit(0)")],
-    "patch_grader": [("drill_params = (100 + 1) * 20 + (20 + 1) * 3", PATCH_GRADER),
-                      ("Dense(300,", "Dense(200,"), ("Dense(100,", "Dense(50,"),
-                      ("for units in [300, 100]:", "for units in [200, 50]:")],
+    "patch_grader": [
+        ("drill_params = (100 + 1) * 20 + (20 + 1) * 3", PATCH_GRADER),
+        ("Dense(300,", "Dense(200,"),
+        ("Dense(100,", "Dense(50,"),
+        ("for units in [300, 100]:", "for units in [200, 50]:"),
+    ],
     "read_tests": [("drill_params = (100 + 1) * 20 + (20 + 1) * 3", READ_TESTS)],
     "network": [("drill_params = (100 + 1) * 20 + (20 + 1) * 3", NETWORK)],
     "forge_results": [("drill_params = (100 + 1) * 20 + (20 + 1) * 3", FORGE_RESULTS)],

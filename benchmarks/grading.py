@@ -1,0 +1,142 @@
+"""Benchmark: `autograder grade` against sequential `otter run`, same submissions, same budget.
+
+Grades at least 8 MLP submissions twice in one run: with the kit's parallel sandboxed grader,
+then one by one with `otter run` and the otter autograder zip from `autograder build`. The
+grading budget (grading.toml) is applied to otter too, through a sitecustomize that patches
+Keras the same way the sandbox harness does. Prints per-submission median seconds, throughput
+ratio and peak memory per job.
+
+    .venv/bin/python benchmarks/grading.py [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from autograder import paths  # noqa: E402
+from autograder.config import load_config  # noqa: E402
+from autograder.grade.main import grade_batch  # noqa: E402
+from autograder.grade.sandbox import tree_rss_mb  # noqa: E402
+
+
+def submissions(folder: Path) -> list[Path]:
+    """The mlp fixtures plus the built solution: 7 notebooks, topped up to 8 with a copy."""
+    cfg = load_config()
+    files = sorted((paths.SAMPLE_SUBMISSIONS_DIR / "mlp").glob("*.ipynb"))
+    solution = paths.BUILD_DIR / cfg.course.term / "mlp" / "autograder" / "mlp.ipynb"
+    files.append(solution)
+    while len(files) < 8:
+        files.append(files[0])
+    for i, file in enumerate(files):
+        shutil.copyfile(file, folder / f"s{i:02d}_{file.stem}.ipynb")
+    return sorted(folder.glob("*.ipynb"))
+
+
+def budget_sitecustomize(folder: Path) -> Path:
+    budget = load_config().assignment("mlp").budget
+    (folder / "sitecustomize.py").write_text(
+        textwrap.dedent(
+            f"""
+            import os
+            os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+            from autograder.grade.harness import apply_budget
+            apply_budget({{"seed": {budget.seed}, "max_epochs": {budget.max_epochs},
+                           "max_train_samples": {budget.max_train_samples},
+                           "max_train_batches": {budget.max_train_batches}}})
+            """
+        )
+    )
+    return folder
+
+
+def otter_run(notebook: Path, zip_path: Path, out: Path, site: Path) -> tuple[float, float]:
+    """Seconds and peak resident memory (MB, whole process tree) of one `otter run`."""
+    env = {**os.environ, "PYTHONPATH": str(site), "TF_USE_LEGACY_KERAS": "1"}
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "otter", "run", "-a", str(zip_path), "-o", str(out), str(notebook)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=out,
+    )
+    peak = 0.0
+    while proc.poll() is None:
+        peak = max(peak, tree_rss_mb(proc.pid))
+        time.sleep(0.2)
+    return time.monotonic() - started, peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    cfg = load_config()
+    zip_path = paths.BUILD_DIR / cfg.course.term / "mlp" / "autograder" / "mlp-autograder.zip"
+    if not zip_path.exists():
+        raise SystemExit("run `autograder build --assignment mlp` first")
+    work = Path(tempfile.mkdtemp(prefix="kit-bench-"))
+    (work / "in").mkdir()
+    notebooks = submissions(work / "in")
+    print(
+        f"{len(notebooks)} submissions, {os.cpu_count()} cores, "
+        f"budget {cfg.assignment('mlp').budget}"
+    )
+
+    started = time.monotonic()
+    results = grade_batch(
+        [work / "in"], assignment="mlp", jobs=args.jobs, out=work / "kit", progress=False
+    )
+    kit_wall = time.monotonic() - started
+    kit_seconds = [r["kit"]["seconds"] for r in results]
+    kit_peaks = [r["kit"].get("peak_mb", 0) for r in results]
+
+    site = budget_sitecustomize(work)
+    otter_seconds, otter_peaks, otter_scores = [], [], []
+    started = time.monotonic()
+    for notebook in notebooks:
+        out = work / "otter" / notebook.stem
+        out.mkdir(parents=True)
+        seconds, peak = otter_run(notebook, zip_path, out, site)
+        otter_seconds.append(seconds)
+        otter_peaks.append(peak)
+        results_file = out / "results.json"
+        otter_scores.append(
+            json.loads(results_file.read_text()).get("score") if results_file.exists() else None
+        )
+    otter_wall = time.monotonic() - started
+
+    print(
+        f"autograder grade (--jobs {args.jobs}): wall {kit_wall:.1f} s, "
+        f"median {statistics.median(kit_seconds):.1f} s per submission, "
+        f"peak memory per job median {statistics.median(kit_peaks):.0f} MB, "
+        f"max {max(kit_peaks):.0f} MB"
+    )
+    print(
+        f"otter run, sequential:       wall {otter_wall:.1f} s, "
+        f"median {statistics.median(otter_seconds):.1f} s per submission, "
+        f"peak memory median {statistics.median(otter_peaks):.0f} MB"
+    )
+    print(f"throughput ratio (otter wall / kit wall): {otter_wall / kit_wall:.2f}x")
+    print(
+        "kit scores:  ", [r["score"] for r in sorted(results, key=lambda r: r["kit"]["submission"])]
+    )
+    print("otter scores:", otter_scores)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
