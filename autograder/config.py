@@ -126,12 +126,12 @@ def _build(path: Path, raw: dict) -> GradingConfig:
     _only_keys(raw, {"course", "data", "grading", "assignments"}, "")
     course = _dataclass_from(Course, raw.get("course", {}), "course")
     data = _dataclass_from(DataSources, raw.get("data", {}), "data")
-    grading = raw.get("grading", {})
+    grading = _table(raw, "grading")
     _only_keys(grading, {"jobs"}, "grading")
     jobs = _typed(grading.get("jobs", 2), int, "grading.jobs")
     _positive(jobs, "grading.jobs")
     assignments = {}
-    for name, table in raw.get("assignments", {}).items():
+    for name, table in _table(raw, "assignments").items():
         where = f"assignments.{name}"
         if not isinstance(table, dict):
             raise ConfigError(f"{where} must be a table")
@@ -139,6 +139,13 @@ def _build(path: Path, raw: dict) -> GradingConfig:
         assignment.validate(where)
         assignments[name] = assignment
     return GradingConfig(path=path, course=course, data=data, jobs=jobs, assignments=assignments)
+
+
+def _table(raw: dict, key: str) -> dict:
+    table = raw.get(key, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{key} must be a table, got {table!r}")
+    return table
 
 
 def _dataclass_from(cls: type, table: dict, where: str):

@@ -80,6 +80,14 @@ def otter_run(notebook: Path, zip_path: Path, out: Path, site: Path) -> tuple[fl
     return time.monotonic() - started, peak
 
 
+def otter_total(results_file: Path) -> float | None:
+    """otter run's results.json has per-question scores and no total; None if it wrote none."""
+    if not results_file.exists():
+        return None
+    tests = json.loads(results_file.read_text()).get("tests", [])
+    return round(sum(t["score"] for t in tests if "score" in t), 4)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--jobs", type=int, default=2)

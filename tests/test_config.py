@@ -233,3 +233,11 @@ def test_cli_reports_unknown_key_with_line(tmp_path: Path, capsys):
     assert cli_main(["--config", str(path), "data", "--check"]) == 2
     err = capsys.readouterr().err
     assert f"grading.toml:{line}: unknown key {MLP}.budget.max_epoch" in err
+
+
+@pytest.mark.parametrize("key", ["assignments", "grading"])
+def test_a_top_level_value_where_a_table_belongs_is_a_config_error(tmp_path, key):
+    bad = tmp_path / "grading.toml"
+    bad.write_text(f"{key} = 3\n")
+    with pytest.raises(ConfigError, match=rf"grading.toml:1: {key} must be a table"):
+        load_config(bad)

@@ -219,8 +219,11 @@ def otter_log_zip(path: Path, notebook: dict) -> None:
             return (os.system, (f"touch {OTTER_LOG_MARKER}",))
 
     with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("mlp.ipynb", json.dumps(notebook))
-        archive.writestr(".OTTER_LOG", pickle.dumps(Payload()))
+        for name, data in (
+            ("mlp.ipynb", json.dumps(notebook)),
+            (".OTTER_LOG", pickle.dumps(Payload())),
+        ):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
     print("wrote", path.relative_to(HERE))
 
 
