@@ -122,9 +122,7 @@ def main() -> None:
         otter_seconds.append(seconds)
         otter_peaks.append(peak)
         results_file = out / "results.json"
-        otter_scores.append(
-            json.loads(results_file.read_text()).get("score") if results_file.exists() else None
-        )
+        otter_scores.append(otter_total(results_file))
     otter_wall = time.monotonic() - started
 
     print(
