@@ -1,4 +1,4 @@
-"""The lecture's last section (基于预训练句子向量): a pretrained sentence embedding as a Keras layer.
+"""The lecture's last section (基于预训练句子向量): a pretrained sentence embedding layer.
 
 The lecture loads Google's nnlm-en-dim50 from tfhub.dev; offline, the kit passes the handle of a
 local module with the same contract (string -> 50-d vector, sqrt(n)-scaled sum of word vectors).
