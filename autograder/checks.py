@@ -98,3 +98,68 @@ def accuracy(model: Any, X: np.ndarray, y: np.ndarray) -> float:
     """Accuracy computed by the grader from predictions, not from what the notebook printed."""
     predictions = np.asarray(model.predict(X, verbose=0))
     return float(np.mean(np.argmax(predictions, axis=1) == y))
+
+
+# --------------------------------------------------------------------------- word2vec
+
+
+def layers_named(model: Any, name: str) -> list:
+    return [layer for layer in layers_of(model) if class_name(layer) == name]
+
+
+def embedding_shapes(model: Any) -> list[tuple[int, int]]:
+    """(input_dim, output_dim) of each Embedding layer."""
+    return [
+        (layer.get_config()["input_dim"], layer.get_config()["output_dim"])
+        for layer in layers_named(model, "Embedding")
+    ]
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def cbow_from_weights(model: Any, contexts: np.ndarray) -> np.ndarray:
+    """What a CBOW model must output: softmax(mean of the context embeddings · W + b)."""
+    (embedding,) = layers_named(model, "Embedding")
+    dense = layers_named(model, "Dense")[-1]
+    E = embedding.get_weights()[0]
+    W, b = dense.get_weights()
+    return softmax(E[np.asarray(contexts)].mean(axis=1) @ W + b)
+
+
+def skipgram_from_weights(model: Any, targets: np.ndarray, contexts: np.ndarray) -> list:
+    """sigmoid(w · (E_t[target] · E_c[context]) + b), for both orders of the two embeddings."""
+    first, second = (layer.get_weights()[0] for layer in layers_named(model, "Embedding"))
+    dense = layers_named(model, "Dense")[-1]
+    W, b = dense.get_weights()
+    t, c = np.asarray(targets).reshape(-1), np.asarray(contexts).reshape(-1)
+    outputs = []
+    for Et, Ec in ((first, second), (second, first)):
+        dots = np.sum(Et[t] * Ec[c], axis=1, keepdims=True)
+        outputs.append(1 / (1 + np.exp(-(dots @ W + b))))
+    return outputs
+
+
+def first_input_embedding(model: Any) -> Any:
+    """The Embedding layer fed by the model's first input (the target word in skip-gram)."""
+    embeddings = layers_named(model, "Embedding")
+    first_input = model.inputs[0]
+    for layer in embeddings:
+        if any(
+            node.input_tensors is first_input or first_input is _single(node.input_tensors)
+            for node in layer._inbound_nodes
+        ):
+            return layer
+    return embeddings[0]
+
+
+def _single(tensors: Any) -> Any:
+    return tensors[0] if isinstance(tensors, (list, tuple)) and len(tensors) == 1 else tensors
+
+
+def categorical_crossentropy(probabilities: np.ndarray, targets: np.ndarray) -> float:
+    p = np.clip(np.asarray(probabilities)[np.arange(len(targets)), np.asarray(targets)], 1e-7, 1)
+    return float(-np.mean(np.log(p)))

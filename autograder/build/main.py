@@ -50,6 +50,9 @@ def buildable(cfg: GradingConfig) -> list[str]:
 
 
 def build_assignment(cfg: GradingConfig, name: str, term: str) -> None:
+    from autograder.data.environment import apply_notebook_environment
+
+    apply_notebook_environment(cfg)  # the reference reads the data as notebooks do
     spec = cfg.assignment(name)
     course = dataclasses.replace(cfg.course, term=term)
     context = {

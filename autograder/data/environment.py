@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from autograder.config import GradingConfig, load_config
 from autograder.data import fashion_mnist, imdb, nltk_corpus, text_embedding
 from autograder.data.errors import MissingDataError
@@ -30,4 +32,18 @@ def notebook_environment(config: GradingConfig | None = None) -> dict[str, str]:
             env[variable] = module.provision(config, download=False).path
         except MissingDataError:
             continue
+    return env
+
+
+def apply_notebook_environment(config: GradingConfig | None = None) -> dict[str, str]:
+    """Give this process the notebooks' environment (also for an nltk imported earlier)."""
+    import sys
+
+    env = notebook_environment(config)
+    os.environ.update(env)
+    if "nltk" in sys.modules and env.get("NLTK_DATA"):
+        import nltk
+
+        if env["NLTK_DATA"] not in nltk.data.path:
+            nltk.data.path.insert(0, env["NLTK_DATA"])
     return env

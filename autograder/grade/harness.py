@@ -77,7 +77,7 @@ def apply_budget(budget: dict) -> None:
     max_epochs = int(budget.get("max_epochs") or 0)
     max_samples = int(budget.get("max_train_samples") or 0)
     max_batches = int(budget.get("max_train_batches") or 0)
-    batches = {"done": 0, "last": 0.0}
+    batches: dict[int, list] = {}  # per model: [calls trained, last loss]
 
     def fit(self, x=None, y=None, *args, **kwargs):
         if max_epochs:
@@ -96,11 +96,12 @@ def apply_budget(budget: dict) -> None:
         return original_fit(self, x, y, *args, **kwargs)
 
     def train_on_batch(self, *args, **kwargs):
-        if max_batches and batches["done"] >= max_batches:
-            return batches["last"]
-        batches["done"] += 1
-        batches["last"] = original_train_on_batch(self, *args, **kwargs)
-        return batches["last"]
+        done = batches.setdefault(id(self), [0, 0.0])
+        if max_batches and done[0] >= max_batches:
+            return done[1]  # over budget: the loop goes on, the model no longer trains
+        done[0] += 1
+        done[1] = original_train_on_batch(self, *args, **kwargs)
+        return done[1]
 
     model_class.fit = fit
     model_class.train_on_batch = train_on_batch
@@ -133,6 +134,18 @@ def _last_line(exc: BaseException) -> str:
     return "".join(traceback.format_exception_only(type(exc), exc)).strip()[-500:]
 
 
+def _resolve(namespace: dict, dotted: str) -> Any:
+    """``name`` or ``name.method`` (one level) in the notebook's namespace."""
+    name, _, attr = dotted.partition(".")
+    value = namespace.get(name)
+    if attr and value is not None:
+        try:
+            value = getattr(value, attr)
+        except Exception:
+            return None
+    return value
+
+
 def _materialise(value: Any) -> Any:
     """Generators and other iterators returned by student functions become lists."""
     if isinstance(value, (list, tuple, dict, str, bytes)) or not hasattr(value, "__next__"):
@@ -159,7 +172,7 @@ def answer(
             values[name] = {"kind": "unsupported", "class": _last_line(exc)}
     calls = {}
     for call in request.get("calls", []):
-        function = namespace.get(call["function"])
+        function = _resolve(namespace, call["function"])
         if not callable(function):
             calls[call["key"]] = {
                 "kind": "raised",
@@ -168,10 +181,10 @@ def answer(
             }
             continue
         try:
-            args = decode_plain(call["args"], args_store)
+            args, kwargs = decode_plain(call["args"], args_store)
             signal.setitimer(signal.ITIMER_REAL, cell_timeout)
             try:
-                result = _materialise(function(*args))
+                result = _materialise(function(*args, **kwargs))
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
             calls[call["key"]] = encode(result, store)

@@ -21,18 +21,20 @@ from autograder.grade.testfiles import load_test_files
 class _Probe:
     """Absorbs whatever a test does with it; direct calls of a top-level name are recorded."""
 
-    def __init__(self, name: str, recorder: list, top: bool = True):
-        self._name, self._recorder, self._top = name, recorder, top
+    def __init__(self, name: str, recorder: list, top: bool = True, depth: int = 0):
+        self._name, self._recorder, self._top, self._depth = name, recorder, top, depth
 
     def __call__(self, *args, **kwargs):
-        if self._top and not kwargs and not _contains_probe(args):
-            self._recorder.append((self._name, args))
+        if self._top and not _contains_probe(args) and not _contains_probe(kwargs):
+            self._recorder.append((self._name, args, kwargs))
         return _Probe(self._name, self._recorder, top=False)
 
     def __getattr__(self, attr):
         if attr.startswith("__"):
             raise AttributeError(attr)
-        return _Probe(self._name, self._recorder, top=False)
+        # `model.predict(x)`: a method of a notebook value is recorded as the call "model.predict"
+        top = self._top and self._depth == 0
+        return _Probe(f"{self._name}.{attr}", self._recorder, top=top, depth=self._depth + 1)
 
     def __getitem__(self, key):
         return _Probe(self._name, self._recorder, top=False)
@@ -79,8 +81,8 @@ def make_plan(tests_dir: Path) -> tuple[dict, ArrayStore]:
         fetch |= names
     store = ArrayStore()
     calls, seen = [], set()
-    for function, args in recorded:
-        encoded = encode(list(args), store)
+    for function, args, kwargs in recorded:
+        encoded = encode([list(args), kwargs], store)
         key = call_key(function, encoded, store)
         if key not in seen:
             seen.add(key)

@@ -158,6 +158,34 @@ def _encode_keras_model(model: Any, store: ArrayStore) -> dict:
         "config": model.to_json(),
         "weights": [store.put(np.asarray(w)) for w in model.get_weights()],
         "compiled": compiled,
+        "input_shape": _shape_data(getattr(model, "input_shape", None)),
+        "output_shape": _shape_data(getattr(model, "output_shape", None)),
+        "layers": [_layer_data(layer, store) for layer in model.layers],
+    }
+
+
+def _shape_data(shape: Any) -> Any:
+    if isinstance(shape, (list, tuple)):
+        return [_shape_data(s) for s in shape]
+    return shape if shape is None or isinstance(shape, int) else None
+
+
+def _plain_config(node: Any) -> Any:
+    """A layer config without anything that is not plain data (Lambda bytecode, callables)."""
+    if isinstance(node, dict):
+        return {k: _plain_config(v) for k, v in node.items() if k not in ("function", "module")}
+    if isinstance(node, (list, tuple)):
+        return [_plain_config(v) for v in node]
+    return node if node is None or isinstance(node, (bool, int, float, str)) else None
+
+
+def _layer_data(layer: Any, store: ArrayStore) -> dict:
+    return {
+        "class": type(layer).__name__,
+        "classes": [c.__name__ for c in type(layer).__mro__],
+        "name": layer.name,
+        "config": _plain_config(layer.get_config()),
+        "weights": [store.put(np.asarray(w)) for w in layer.get_weights()],
     }
 
 

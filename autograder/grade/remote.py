@@ -111,9 +111,9 @@ class RemoteFunction:
         self.__name__ = name
         self._calls, self._store = calls, response_store
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
         scratch = ArrayStore()
-        key = call_key(self.__name__, encode(list(args), scratch), scratch)
+        key = call_key(self.__name__, encode([list(args), kwargs], scratch), scratch)
         if key not in self._calls:
             raise RemoteValueError(f"{self.__name__}{_short(args)} was not run in the sandbox")
         node = self._calls[key]
@@ -139,7 +139,7 @@ def decode(node: Any, store: ArrayStore, name: str, calls: dict | None = None) -
     if kind == "array_digest":
         return ArrayDigest(node, store.get(node["head"]))
     if kind == "keras_model":
-        return rebuild_keras_model(node, store, name)
+        return rebuild_keras_model(node, store, name, calls or {})
     if kind == "history":
         return RemoteHistory(
             decode(node["history"], store, name), decode(node["epoch"], store, name)
@@ -157,6 +157,68 @@ def decode(node: Any, store: ArrayStore, name: str, calls: dict | None = None) -
     return decode_plain(node, store)
 
 
+def _tuple_shape(shape: Any) -> Any:
+    return tuple(_tuple_shape(s) for s in shape) if isinstance(shape, list) else shape
+
+
+class RemoteLayer:
+    """One layer of a model the grader did not rebuild: class, plain config, weights."""
+
+    def __init__(self, node: dict, store: ArrayStore):
+        self.kit_class_name, self.kit_classes = node["class"], node["classes"]
+        self.name = node["name"]
+        self._config = node["config"]
+        self._weights = [store.get(ref) for ref in node["weights"]]
+
+    def get_config(self) -> dict:
+        return dict(self._config)
+
+    def get_weights(self) -> list:
+        return list(self._weights)
+
+    def count_params(self) -> int:
+        return int(sum(w.size for w in self._weights))
+
+
+class RemoteModel:
+    """A model with a layer the grader will not deserialise (e.g. a Lambda): its structure and
+    weights as data, and ``predict`` answered from calls recorded in the sandbox."""
+
+    def __init__(self, node: dict, store: ArrayStore, name: str, calls: dict, reason: str):
+        self.kit_class_name = node["class"]
+        self.kit_classes = [node["class"], "Model"]
+        self.kit_not_rebuilt = reason
+        self.layers = [RemoteLayer(layer, store) for layer in node.get("layers", [])]
+        self.input_shape = _tuple_shape(node.get("input_shape"))
+        self.output_shape = _tuple_shape(node.get("output_shape"))
+        self._weights = [store.get(ref) for ref in node["weights"]]
+        compiled = node.get("compiled") or {}
+        self.loss = compiled.get("loss")
+        optimizer = compiled.get("optimizer")
+        self.optimizer = (
+            _RemoteOptimizer(optimizer["class"], optimizer["config"]) if optimizer else None
+        )
+        self.predict = RemoteFunction(f"{name}.predict", calls, store)
+
+    def get_weights(self) -> list:
+        return list(self._weights)
+
+    def count_params(self) -> int:
+        return int(sum(w.size for w in self._weights))
+
+
+class _RemoteOptimizer:
+    def __init__(self, class_name: str, config: dict):
+        self.kit_class_name, self.kit_classes, self._config = class_name, [class_name], config
+
+    def get_config(self) -> dict:
+        return dict(self._config)
+
+
+class NotRebuildable(ValueError):
+    """The config names a class or holds code the grader will not deserialise."""
+
+
 class InvalidModel(Missing):
     """A model the grader refuses to rebuild (a layer outside the whitelist, broken config)."""
 
@@ -165,14 +227,14 @@ def _check_config(node: Any, path: str = "model") -> None:
     if isinstance(node, dict):
         class_name = node.get("class_name")
         if class_name is not None and class_name not in REBUILDABLE:
-            raise ValueError(f"{class_name} layers cannot be rebuilt by the grader")
+            raise NotRebuildable(f"{class_name} layers cannot be rebuilt by the grader")
         if "function" in node or "function_type" in node:
-            raise ValueError("layers holding Python code cannot be rebuilt by the grader")
+            raise NotRebuildable("layers holding Python code cannot be rebuilt by the grader")
         activation = node.get("activation")
         if activation is not None and (
             not isinstance(activation, str) or activation not in ACTIVATIONS
         ):
-            raise ValueError(f"activation {activation!r} is not a built-in Keras activation")
+            raise NotRebuildable(f"activation {activation!r} is not a built-in Keras activation")
         for key, value in node.items():
             _check_config(value, f"{path}.{key}")
     elif isinstance(node, list):
@@ -180,13 +242,19 @@ def _check_config(node: Any, path: str = "model") -> None:
             _check_config(value, path)
 
 
-def rebuild_keras_model(node: dict, store: ArrayStore, name: str):
-    """Rebuild the student's architecture from config, set their weights, re-apply compile()."""
+def rebuild_keras_model(node: dict, store: ArrayStore, name: str, calls: dict | None = None):
+    """Rebuild the student's architecture from config, set their weights, re-apply compile().
+
+    A model with a layer outside the whitelist becomes a RemoteModel (data, never code)."""
     from tensorflow import keras
 
     try:
-        config = json.loads(node["config"])
-        _check_config(config)
+        _check_config(json.loads(node["config"]))
+    except NotRebuildable as exc:
+        return RemoteModel(node, store, name, calls or {}, str(exc))
+    except Exception as exc:
+        return InvalidModel(name, f"the model could not be read ({exc})")
+    try:
         model = keras.models.model_from_json(node["config"])
         model.set_weights([store.get(ref) for ref in node["weights"]])
     except Exception as exc:  # any refusal or failure means: no usable model

@@ -1,0 +1,13 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "q_cbow"
+points = 4.0
+
+@test_case(points=None, hidden=False)
+def test_cbow_form(cbow, vocab_size):
+    from autograder import checks
+    assert checks.is_a(cbow, 'Model')
+    assert tuple(cbow.output_shape) == (None, vocab_size), 'one output per word of the vocabulary'
+

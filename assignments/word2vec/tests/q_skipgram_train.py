@@ -1,0 +1,12 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "q_skipgram_train"
+points = 1.0
+
+@test_case(points=None, hidden=False)
+def test_skipgram_losses(skipgram_losses):
+    import numpy as np
+    assert len(skipgram_losses) == 5 and np.all(np.isfinite(skipgram_losses))
+
