@@ -34,6 +34,12 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--resume", action="store_true", help="grade only what is missing")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    export = verbs.add_parser("export", help="write grades as a Canvas, Gradescope or plain CSV")
+    export.add_argument("--out", required=True, help="file to write")
+    export.add_argument("--format", required=True, choices=("canvas", "gradescope", "csv"))
+    export.add_argument("--from", dest="from_dir", help="folder read (default: grades/ASSIGNMENT)")
+    export.add_argument("--assignment", help="assignment (title of the Canvas score column)")
+
     verbs.add_parser("demo", help="build, grade the bundled sample submissions, print the table")
     return parser
 

@@ -14,12 +14,28 @@ from autograder.config import load_config
 SUBMISSIONS = Path(__file__).parent / "submissions"
 
 
+ASSIGNMENTS = ["mlp", "word2vec"]
+_built: dict[str, Path] = {}
+
+
+def build_once(name: str) -> Path:
+    """Build an assignment from solutions/ once per session (no self-check; a test runs that)."""
+    if name not in _built:
+        cfg = load_config()
+        build_assignment(cfg, name, cfg.course.term)
+        _built[name] = paths.BUILD_DIR / cfg.course.term / name
+    return _built[name]
+
+
 @pytest.fixture(scope="session")
 def mlp_build():
-    """Build mlp from solutions/ once per session (no self-check; a test runs that)."""
-    cfg = load_config()
-    build_assignment(cfg, "mlp", cfg.course.term)
-    return paths.BUILD_DIR / cfg.course.term / "mlp"
+    return build_once("mlp")
+
+
+@pytest.fixture(scope="session", params=ASSIGNMENTS)
+def assignment_build(request):
+    """(name, build folder) for every assignment."""
+    return request.param, build_once(request.param)
 
 
 def expected_results(folder: str) -> dict:

@@ -24,12 +24,13 @@ def _snapshot(*folders):
     }
 
 
-def test_rebuild_is_byte_identical_and_matches_the_committed_assignment(mlp_build):
-    student = paths.ASSIGNMENTS_DIR / "mlp"
-    before = _snapshot(mlp_build, student)
+def test_rebuild_is_byte_identical_and_matches_the_committed_assignment(assignment_build):
+    name, build = assignment_build
+    student = paths.ASSIGNMENTS_DIR / name
+    before = _snapshot(build, student)
     cfg = load_config()
-    build_assignment(cfg, "mlp", cfg.course.term)
-    after = _snapshot(mlp_build, student)
+    build_assignment(cfg, name, cfg.course.term)
+    after = _snapshot(build, student)
     assert before.keys() == after.keys()
     changed = [name for name in before if before[name] != after[name]]
     assert not changed, f"rebuilding changed {changed}"
@@ -40,20 +41,38 @@ def test_rebuild_is_byte_identical_and_matches_the_committed_assignment(mlp_buil
         cwd=paths.REPO_ROOT,
     )
     if diff.returncode == 0:  # inside a git checkout
-        assert diff.stdout == "", f"assignments/mlp differs from the committed copy:\n{diff.stdout}"
+        assert diff.stdout == "", f"assignments/{name} differs from the committed copy:\n{diff.stdout}"
 
 
-def test_student_notebook_is_a_clean_skeleton(mlp_build):
-    notebook = json.loads((paths.ASSIGNMENTS_DIR / "mlp" / "mlp.ipynb").read_text())
+def test_student_notebook_is_a_clean_skeleton(assignment_build):
+    name, _ = assignment_build
+    notebook = json.loads((paths.ASSIGNMENTS_DIR / name / f"{name}.ipynb").read_text())
     code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
     assert all(not c["outputs"] and c["execution_count"] is None for c in code)
     text = json.dumps(notebook)
     assert "SOLUTION" not in text and "TEST CONFIG" not in text and "hidden=True" not in text
-    assert "large labelled datasets" not in text  # the manual question's model answer
-    assert notebook["metadata"]["kit"]["assignment"] == "mlp"
-    public = {p.name for p in (paths.ASSIGNMENTS_DIR / "mlp" / "tests").glob("*.py")}
-    assert "q_model.py" in public
-    assert "hidden=True" not in (paths.ASSIGNMENTS_DIR / "mlp" / "tests" / "q_model.py").read_text()
+    assert "large labelled datasets" not in text  # the mlp manual question's model answer
+    assert notebook["metadata"]["kit"]["assignment"] == name
+    public = sorted((paths.ASSIGNMENTS_DIR / name / "tests").glob("*.py"))
+    assert public and all("hidden=True" not in p.read_text() for p in public)
+    compile_errors = []
+    for cell in notebook["cells"]:  # the skeleton must at least parse, `...` and all
+        if cell["cell_type"] == "code":
+            try:
+                compile("".join(cell["source"]), "cell", "exec")
+            except SyntaxError as exc:
+                compile_errors.append(f"{exc}: {''.join(cell['source'])[:80]}")
+    assert not compile_errors
+
+
+def test_word2vec_expected_values_come_from_the_reference():
+    from conftest import build_once
+
+    from reference import word2vec as w2v
+
+    hidden = (build_once("word2vec") / "autograder" / "tests" / "q_cbow.py").read_text()
+    params = load_config().assignment("word2vec").params
+    assert str(w2v.count_cbow_params(2066, params["embed_size"])) in hidden  # lecture: 415,266
 
 
 def test_expected_values_come_from_the_reference(mlp_build):
@@ -64,7 +83,13 @@ def test_expected_values_come_from_the_reference(mlp_build):
     assert str(count_dense_params([784, *sizes, 10])) in hidden
 
 
-def test_self_check_solution_full_skeleton_zero(mlp_build):
+def test_self_check_solution_full_skeleton_zero(assignment_build):
+    name, build = assignment_build
     cfg = load_config()
-    summary = self_check(cfg, "mlp", cfg.course.term, mlp_build, progress=False)
-    assert "solution 27/27" in summary and "skeleton 0/27" in summary
+    possible = sum(cfg.assignment(name).points.values()) - sum(
+        cfg.assignment(name).points.get(q, 0) for q in cfg.assignment(name).manual
+    )
+    summary = self_check(cfg, name, cfg.course.term, build, progress=False)
+    assert (
+        f"solution {possible:g}/{possible:g}" in summary and f"skeleton 0/{possible:g}" in summary
+    )

@@ -15,13 +15,22 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SUBMISSIONS, assert_matches_expected, expected_results
+from conftest import SUBMISSIONS, assert_matches_expected, build_once, expected_results
 
 from autograder import paths
 from autograder.grade.main import grade_batch
 
 pytestmark = pytest.mark.slow
 OTTER_LOG_MARKER = Path("/tmp/kit-otter-log-was-unpickled")
+
+
+def test_word2vec_fixtures_get_their_exact_scores(tmp_path):
+    build_once("word2vec")
+    results = grade_batch(
+        [SUBMISSIONS / "word2vec"], assignment="word2vec", out=tmp_path, progress=False
+    )
+    assert_matches_expected(results, expected_results("word2vec"))
+    assert max(r["kit"]["seconds"] for r in results) < 60  # goal: under 30 s each, alone
 
 
 def test_mlp_fixtures_get_their_exact_scores(mlp_build, tmp_path):

@@ -21,16 +21,17 @@ from autograder.kernel import KERNEL_NAME
 pytestmark = pytest.mark.slow
 
 
-def test_solution_runs_top_to_bottom_in_jupyter(mlp_build, tmp_path):
-    budget = load_config().assignment("mlp").budget
-    shutil.copytree(paths.ASSIGNMENTS_DIR / "mlp" / "tests", tmp_path / "tests")
-    notebook = nbformat.read(mlp_build / "autograder" / "mlp.ipynb", as_version=4)
+def test_solution_runs_top_to_bottom_in_jupyter(assignment_build, tmp_path):
+    name, build = assignment_build
+    budget = load_config().assignment(name).budget
+    shutil.copytree(paths.ASSIGNMENTS_DIR / name / "tests", tmp_path / "tests")
+    notebook = nbformat.read(build / "autograder" / f"{name}.ipynb", as_version=4)
     budget_cell = nbformat.v4.new_code_cell(
         "from autograder.grade.harness import apply_budget\n"
         f"apply_budget({json.dumps(budget.__dict__)})"
     )
     notebook.cells.insert(0, budget_cell)
-    nbformat.write(notebook, tmp_path / "mlp.ipynb")  # otter.Notebook("mlp.ipynb") reads it
+    nbformat.write(notebook, tmp_path / f"{name}.ipynb")  # otter.Notebook(...) reads it
     NotebookClient(
         notebook,
         kernel_name=KERNEL_NAME,
@@ -44,5 +45,6 @@ def test_solution_runs_top_to_bottom_in_jupyter(mlp_build, tmp_path):
             assert not [o for o in cell.outputs if o.output_type == "error"], cell.source
             if cell.source.startswith("grader.check("):
                 checks.append("".join(str(o.get("data", o.get("text", ""))) for o in cell.outputs))
-    assert len(checks) == 14
+    public = list((paths.ASSIGNMENTS_DIR / name / "tests").glob("*.py"))
+    assert len(checks) == len(public)
     assert all("All test cases passed" in text for text in checks), checks

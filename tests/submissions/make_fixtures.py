@@ -52,7 +52,7 @@ MLP_FIXTURES = {
             "return f(np.dot(w, x) + theta)",
             "z = sum(wi * xi for wi, xi in zip(w, x)) + theta\n    return f(z)",
         ),
-        ("REPLACE_MODEL_CELL", FUNCTIONAL_MODEL),
+        ("CELL:model = keras.models.Sequential()", FUNCTIONAL_MODEL),
         ("hidden1 = model.layers[1]", 'hidden1 = model.get_layer("hidden_0")'),
         (
             'model.compile(loss="sparse_categorical_crossentropy",',
@@ -173,7 +173,88 @@ ADVERSARIAL = {
     "read_tests": [("drill_params = (100 + 1) * 20 + (20 + 1) * 3", READ_TESTS)],
     "network": [("drill_params = (100 + 1) * 20 + (20 + 1) * 3", NETWORK)],
     "forge_results": [("drill_params = (100 + 1) * 20 + (20 + 1) * 3", FORGE_RESULTS)],
-    "fake_model": [("REPLACE_MODEL_CELL", FAKE_MODEL)],
+    "fake_model": [("CELL:model = keras.models.Sequential()", FAKE_MODEL)],
+}
+
+
+W2V_GENERATOR = """def generate_context_word_pairs(corpus, window_size, vocab_size):
+    width = 2 * window_size
+    for sentence in corpus:
+        for position, target in enumerate(sentence):
+            lo = max(0, position - window_size)
+            around = sentence[lo : position + window_size + 1]
+            context = [w for j, w in enumerate(around, start=lo) if j != position]
+            x = np.zeros((1, width), dtype="int32")
+            if context:
+                x[0, width - len(context) :] = context  # PAD on the left, as pad_sequences does
+            y = np.zeros((1, vocab_size), dtype="float32")
+            y[0, target] = 1.0
+            yield x, y"""
+
+W2V_CBOW_POOLING = """cbow = keras.Sequential([
+    keras.layers.Embedding(vocab_size, embed_size, input_length=2 * window_size),
+    keras.layers.GlobalAveragePooling1D(),
+    keras.layers.Dense(vocab_size, activation="softmax"),
+])
+cbow.compile(loss=keras.losses.CategoricalCrossentropy(), optimizer="rmsprop")
+cbow.summary()"""
+
+W2V_FUNCTIONAL_SKIPGRAM = """target_in = keras.Input(shape=(1,), name="target")
+context_in = keras.Input(shape=(1,), name="context")
+target_vec = Reshape((embed_size,))(Embedding(vocab_size, embed_size, name="target_embedding")(target_in))
+context_vec = Reshape((embed_size,))(Embedding(vocab_size, embed_size, name="context_embedding")(context_in))
+similarity = Dot(axes=1)([target_vec, context_vec])
+skipgram_model = Model([target_in, context_in], Dense(1, activation="sigmoid")(similarity))
+skipgram_model.compile(loss="mse", optimizer=keras.optimizers.RMSprop())
+skipgram_model.summary()"""
+
+W2V_SHARED_EMBEDDING = """shared = Embedding(vocab_size, embed_size, input_length=1)
+target_in = keras.Input(shape=(1,))
+context_in = keras.Input(shape=(1,))
+similarity = Dot(axes=1)([Reshape((embed_size,))(shared(target_in)), Reshape((embed_size,))(shared(context_in))])
+skipgram_model = Model([target_in, context_in], Dense(1, activation="sigmoid")(similarity))
+skipgram_model.compile(loss="mean_squared_error", optimizer="rmsprop")"""
+
+W2V_FIXTURES = {
+    "correct_functional": [
+        ("CELL:def generate_context_word_pairs(", W2V_GENERATOR),
+        ("CELL:cbow = Sequential()", W2V_CBOW_POOLING),
+        ("CELL:word_model = Sequential()", W2V_FUNCTIONAL_SKIPGRAM),
+        (
+            "word_embed_layer = skipgram_model.layers[2]",
+            'word_embed_layer = skipgram_model.get_layer("target_embedding")',
+        ),
+    ],
+    "yield_per_sentence": [  # the lecture's printed indentation
+        (
+            "            x = sequence.pad_sequences(context_words, maxlen=context_length)\n"
+            "            y = keras.utils.to_categorical(label_word, vocab_size)\n"
+            "            yield (x, y)",
+            "        x = sequence.pad_sequences(context_words, maxlen=context_length)\n"
+            "        y = keras.utils.to_categorical(label_word, vocab_size)\n"
+            "        yield (x, y)",
+        ),
+    ],
+    "pad_post": [
+        (
+            "sequence.pad_sequences(context_words, maxlen=context_length)",
+            'sequence.pad_sequences(context_words, maxlen=context_length, padding="post")',
+        ),
+    ],
+    "cbow_sum": [("Lambda(lambda x: K.mean(x, axis=1)", "Lambda(lambda x: K.sum(x, axis=1)")],
+    "shared_embedding": [("CELL:word_model = Sequential()", W2V_SHARED_EMBEDDING)],
+    "no_dot": [
+        (
+            "model_arch = Dot(axes=1)([word_model.output, context_model.output])",
+            "model_arch = keras.layers.Concatenate()([word_model.output, context_model.output])",
+        ),
+    ],
+    "softmax_output": [
+        (
+            'Dense(1, kernel_initializer="glorot_uniform", activation="sigmoid")',
+            'Dense(1, kernel_initializer="glorot_uniform", activation="softmax")',
+        ),
+    ],
 }
 
 
@@ -194,8 +275,8 @@ def apply(notebook: dict, edits: list[tuple[str, str]]) -> dict:
         for cell in notebook["cells"]:
             if cell["cell_type"] != "code":
                 continue
-            if old == "REPLACE_MODEL_CELL":
-                if cell["source"].startswith("model = keras.models.Sequential()"):
+            if old.startswith("CELL:"):  # replace the whole cell that starts so
+                if cell["source"].startswith(old[len("CELL:") :]):
                     cell["source"], hits = new, hits + 1
             elif old in cell["source"]:
                 cell["source"], hits = cell["source"].replace(old, new), hits + 1
@@ -227,10 +308,18 @@ def otter_log_zip(path: Path, notebook: dict) -> None:
     print("wrote", path.relative_to(HERE))
 
 
+def solution_as_submitted(term: str, assignment: str) -> dict:
+    path = paths.BUILD_DIR / term / assignment / "autograder" / f"{assignment}.ipynb"
+    return as_submitted(json.loads(path.read_text()))
+
+
 def main() -> None:
     term = load_config().course.term
-    solution = json.loads((paths.BUILD_DIR / term / "mlp" / "autograder" / "mlp.ipynb").read_text())
-    submitted = as_submitted(solution)
+    (HERE / "word2vec").mkdir(exist_ok=True)
+    w2v = solution_as_submitted(term, "word2vec")
+    for name, edits in W2V_FIXTURES.items():
+        write_notebook(HERE / "word2vec" / f"{name}.ipynb", apply(w2v, edits))
+    submitted = solution_as_submitted(term, "mlp")
     for name, edits in MLP_FIXTURES.items():
         write_notebook(HERE / "mlp" / f"{name}.ipynb", apply(submitted, edits))
     adversarial = HERE / "adversarial"
