@@ -7,6 +7,7 @@ with the key and its line number, before anything is generated or graded.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 import tomllib
 import types
@@ -77,11 +78,19 @@ class Assignment:
     points: dict[str, float] = field(default_factory=dict)
     manual: list[str] = field(default_factory=list)
     params: dict[str, typing.Any] = field(default_factory=dict)
+    variants: dict[str, list] = field(default_factory=dict)
     thresholds: dict[str, float] = field(default_factory=dict)
     budget: Budget = field(default_factory=Budget)
     limits: Limits = field(default_factory=Limits)
 
     def validate(self, where: str) -> None:
+        for key, value in self.params.items():
+            _check_param(key, value, f"{where}.params.{key}")
+        for key, options in self.variants.items():
+            if not options:
+                raise ConfigError(f"{where}.variants.{key} must list at least one value")
+            for i, value in enumerate(options):
+                _check_param(key, value, f"{where}.variants.{key}[{i}]")
         for question, value in self.points.items():
             _not_negative(value, f"{where}.points.{question}")
         for key, value in self.thresholds.items():
@@ -89,6 +98,45 @@ class Assignment:
                 raise ConfigError(f"{where}.thresholds.{key} must lie in [0, 1], got {value}")
         self.budget.validate(f"{where}.budget")
         self.limits.validate(f"{where}.limits")
+
+    def for_term(self, course: Course) -> Assignment:
+        """The parameters of this term: each variant picked by the term seed, reproducibly."""
+        chosen = {}
+        for key, options in sorted(self.variants.items()):
+            digest = hashlib.sha256(f"{course.seed}:{self.name}:{key}".encode()).hexdigest()
+            chosen[key] = options[int(digest, 16) % len(options)]
+        return dataclasses.replace(self, params={**self.params, **chosen})
+
+
+def _check_param(key: str, value: typing.Any, where: str) -> None:
+    """Known assignment parameters must make sense; unknown ones are passed through."""
+
+    def positive_int(v: typing.Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and v > 0
+
+    rules = {
+        "hidden_sizes": (
+            lambda v: isinstance(v, list) and v and all(positive_int(u) for u in v),
+            "a non-empty list of positive integers",
+        ),
+        "dropout_rate": (
+            lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < 1,
+            "a number in [0, 1)",
+        ),
+        "window_size": (positive_int, "a positive integer"),
+        "embed_size": (positive_int, "a positive integer"),
+        "bible_slice": (
+            lambda v: (
+                isinstance(v, list)
+                and len(v) == 2
+                and all(isinstance(i, int) and i >= 0 for i in v)
+                and v[0] < v[1]
+            ),
+            "[start, stop] with 0 <= start < stop",
+        ),
+    }
+    if key in rules and not rules[key][0](value):
+        raise ConfigError(f"{where} must be {rules[key][1]}, got {value!r}")
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,9 @@ def test_rebuild_is_byte_identical_and_matches_the_committed_assignment(assignme
         cwd=paths.REPO_ROOT,
     )
     if diff.returncode == 0:  # inside a git checkout
-        assert diff.stdout == "", f"assignments/{name} differs from the committed copy:\n{diff.stdout}"
+        assert diff.stdout == "", (
+            f"assignments/{name} differs from the committed copy:\n{diff.stdout}"
+        )
 
 
 def test_student_notebook_is_a_clean_skeleton(assignment_build):

@@ -49,12 +49,13 @@ def buildable(cfg: GradingConfig) -> list[str]:
     return [n for n in cfg.assignments if (paths.SOLUTIONS_DIR / f"{n}.ipynb").exists()]
 
 
-def build_assignment(cfg: GradingConfig, name: str, term: str) -> None:
+def build_assignment(cfg: GradingConfig, name: str, term: str, *, publish: bool = True) -> None:
+    """Generate build/TERM/NAME; publish the skeleton to assignments/ for the configured term."""
     from autograder.data.environment import apply_notebook_environment
 
     apply_notebook_environment(cfg)  # the reference reads the data as notebooks do
-    spec = cfg.assignment(name)
     course = dataclasses.replace(cfg.course, term=term)
+    spec = cfg.assignment(name).for_term(course)
     context = {
         "course": dataclasses.asdict(course),
         "params": spec.params,
@@ -71,5 +72,5 @@ def build_assignment(cfg: GradingConfig, name: str, term: str) -> None:
         shutil.move(build_dir / "otter" / part, build_dir / part)
     shutil.rmtree(build_dir / "otter")
     write_plan(build_dir / "autograder" / "tests", build_dir / "autograder" / "plan")
-    if term == cfg.course.term:
+    if publish and term == cfg.course.term:
         publish_student(build_dir, paths.ASSIGNMENTS_DIR / name, assignment=name)

@@ -17,6 +17,7 @@ class Kind(StrEnum):
     SYSTEM = "system"  # a Debian package under /usr/share
     STANDARD = "standard cache"  # ~/.keras, nltk.data.path
     KIT = "kit cache"  # <repo>/.data, from an earlier run
+    BUILT = "built"  # <repo>/.data, built by the kit from an installed package
     DOWNLOADED = "downloaded"  # the real online source, fetched now or earlier
     ONLINE = "online handle"  # nothing local; the handle is resolved online when used
     NONE = "-"
