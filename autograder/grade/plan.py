@@ -10,6 +10,7 @@ names and inputs go to the sandbox; the tests and their expected values never do
 from __future__ import annotations
 
 import inspect
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,8 @@ def make_plan(tests_dir: Path) -> tuple[dict, ArrayStore]:
     store = ArrayStore()
     calls, seen = [], set()
     for function, args, kwargs in recorded:
+        if '"array_digest"' in json.dumps(encode([list(args), kwargs], ArrayStore())):
+            continue  # too large to send (e.g. a whole test set): the grader computes that itself
         encoded = encode([list(args), kwargs], store)
         key = call_key(function, encoded, store)
         if key not in seen:
