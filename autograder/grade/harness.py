@@ -80,19 +80,22 @@ def apply_budget(budget: dict) -> None:
     batches: dict[int, list] = {}  # per model: [calls trained, last loss]
 
     def fit(self, x=None, y=None, *args, **kwargs):
+        args = list(args)  # fit(x, y, batch_size, epochs, verbose, ...) may come positionally
         if max_epochs:
-            kwargs["epochs"] = min(int(kwargs.get("epochs", 1)), max_epochs)
+            if len(args) >= 2:
+                args[1] = epochs = min(int(args[1]), max_epochs)
+            else:
+                kwargs["epochs"] = epochs = min(int(kwargs.get("epochs", 1)), max_epochs)
             if "initial_epoch" in kwargs:
-                kwargs["initial_epoch"] = min(int(kwargs["initial_epoch"]), kwargs["epochs"] - 1)
-        if args:  # fit(x, y, batch_size, epochs, ...) positionally
-            args = list(args)
-            if len(args) >= 2 and max_epochs:
-                args[1] = min(int(args[1]), max_epochs)
+                kwargs["initial_epoch"] = min(int(kwargs["initial_epoch"]), epochs - 1)
         if max_samples and isinstance(x, np.ndarray) and len(x) > max_samples:
             x = x[:max_samples]
             if isinstance(y, np.ndarray):
                 y = y[:max_samples]
-        kwargs["verbose"] = 0
+        if len(args) >= 3:
+            args[2] = 0
+        else:
+            kwargs["verbose"] = 0
         return original_fit(self, x, y, *args, **kwargs)
 
     def train_on_batch(self, *args, **kwargs):
