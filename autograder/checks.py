@@ -94,8 +94,15 @@ def fashion_test_set(max_rows: int | None = None):
     return X_test / 255.0, y_test
 
 
+def _require_rebuilt(model: Any) -> None:
+    """Accuracy must come from the grader's own copy of the model, never from sandbox answers."""
+    reason = getattr(model, "kit_not_rebuilt", None)
+    assert reason is None, f"the grader cannot evaluate this model itself: {reason}"
+
+
 def accuracy(model: Any, X: np.ndarray, y: np.ndarray) -> float:
     """Accuracy computed by the grader from predictions, not from what the notebook printed."""
+    _require_rebuilt(model)
     predictions = np.asarray(model.predict(X, verbose=0))
     return float(np.mean(np.argmax(predictions, axis=1) == y))
 
@@ -163,3 +170,45 @@ def _single(tensors: Any) -> Any:
 def categorical_crossentropy(probabilities: np.ndarray, targets: np.ndarray) -> float:
     p = np.clip(np.asarray(probabilities)[np.arange(len(targets)), np.asarray(targets)], 1e-7, 1)
     return float(-np.mean(np.log(p)))
+
+
+# --------------------------------------------------------------------------- sentence embeddings
+
+
+def trainable_params(model: Any) -> int:
+    """Trainable parameters of a live or rebuilt model (or the count the sandbox reported)."""
+    reported = getattr(model, "kit_trainable_params", None)
+    if reported is not None:
+        return int(reported)
+    return int(sum(np.prod(w.shape) for w in model.trainable_weights))
+
+
+def binary_accuracy(model: Any, texts: list[str], labels: list[int]) -> float:
+    import tensorflow as tf
+
+    _require_rebuilt(model)
+    probabilities = np.asarray(model.predict(tf.constant(texts), verbose=0)).reshape(-1)
+    return float(np.mean((probabilities > 0.5) == np.asarray(labels)))
+
+
+def imdb_reviews(split: str, n: int, seed: int) -> tuple[list[str], list[int]]:
+    """n labelled reviews (half positive) from aclImdb/SPLIT, picked reproducibly."""
+    import os
+    from pathlib import Path
+
+    root = Path(os.environ["KIT_IMDB_DIR"]) / split
+    rng = np.random.default_rng(seed)
+    texts, labels = [], []
+    for label, folder in ((0, "neg"), (1, "pos")):
+        files = sorted((root / folder).glob("*.txt"))
+        for index in sorted(rng.choice(len(files), size=n // 2, replace=False)):
+            texts.append(files[index].read_text(encoding="utf-8"))
+            labels.append(label)
+    order = rng.permutation(len(texts))
+    return [texts[i] for i in order], [labels[i] for i in order]
+
+
+def predict(model: Any, X: Any) -> np.ndarray:
+    """Predictions from the grader's own copy of the model."""
+    _require_rebuilt(model)
+    return np.asarray(model.predict(X, verbose=0))

@@ -14,7 +14,7 @@ from autograder.config import load_config
 SUBMISSIONS = Path(__file__).parent / "submissions"
 
 
-ASSIGNMENTS = ["mlp", "word2vec"]
+ASSIGNMENTS = ["mlp", "word2vec", "sentence_embeddings"]
 _built: dict[str, Path] = {}
 
 

@@ -103,7 +103,31 @@ def word2vec_expected(assignment: Assignment, course: Course) -> dict:
     }
 
 
+SAMPLE_SENTENCES = ["This movie was wonderful, I loved it!", "Dull, far too long and badly acted."]
+
+
+def sentence_embeddings_expected(assignment: Assignment, course: Course) -> dict:
+    import os
+
+    from reference.sentence_embeddings import build_classifier, head_params
+
+    handle = os.environ["KIT_TEXT_EMBEDDING_HANDLE"]
+    model = build_classifier(handle)
+    embedding = model.layers[0]
+    frozen_total = model.count_params()
+    vectors = embedding(np.array(SAMPLE_SENTENCES, dtype=object)).numpy()
+    return {
+        "sample_sentences": SAMPLE_SENTENCES,
+        "sample_vectors": np.round(vectors.astype(float), 6).tolist(),
+        "embedding_dim": int(vectors.shape[1]),
+        "total_params": frozen_total,
+        "trainable_frozen": head_params(int(vectors.shape[1])),
+        "trainable_finetune": frozen_total,
+    }
+
+
 EXPECTED: dict[str, Callable[[Assignment, Course], dict]] = {
+    "sentence_embeddings": sentence_embeddings_expected,
     "mlp": mlp_expected,
     "word2vec": word2vec_expected,
 }

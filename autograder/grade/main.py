@@ -112,6 +112,7 @@ def grade_batch(
 
     from autograder.data.environment import notebook_environment
 
+    data_env = _sandbox_data_env(notebook_environment(cfg))
     root = Path(tempfile.mkdtemp(prefix="kit-grade-"))
     os.chmod(root, 0o755)
     for sub in ("boxes", "mnt", "private"):
@@ -122,8 +123,8 @@ def grade_batch(
         autograder_dir=autograder_dir,
         out=out,
         root=root,
-        hide=tuple(_hide_list(out, inputs, cfg.path)),
-        env=_sandbox_data_env(notebook_environment(cfg)),
+        hide=tuple(_hide_list(out, inputs, cfg.path, data_env)),
+        env=data_env,
         timeout_s=timeout or spec.limits.timeout_s,
         memory_mb=memory or spec.limits.memory_mb,
         possible={f.name: float(f.possible) for f in load_test_files(autograder_dir / "tests")},
@@ -160,14 +161,18 @@ def _file_fingerprint(path: Path) -> str:
     return fingerprint(path.read_bytes())
 
 
-def _hide_list(out: Path, inputs: list[Path], config_path: Path) -> list[Path]:
-    """Secrets the sandbox must not see; never a folder holding the kit or its Python."""
+def _hide_list(out: Path, inputs: list[Path], config_path: Path, data_env: dict) -> list[Path]:
+    """Secrets the sandbox must not see; never a folder holding the kit or its Python.
+
+    The IMDB test split is hidden too: the grader measures accuracy on it."""
     keep = [paths.REPO_ROOT.resolve(), Path(sys.prefix).resolve(), paths.SHARED_DATA_DIR.resolve()]
     candidates = [
         paths.REPO_ROOT / name
         for name in ("solutions", "reference", "build", "tests", "grades", ".git")
     ]
     candidates += [out, config_path]
+    if data_env.get("KIT_IMDB_DIR"):
+        candidates.append(Path(data_env["KIT_IMDB_DIR"]) / "test")
     for path in inputs:
         path = path.resolve()
         candidates.append(path if path.is_dir() else path.parent)
@@ -262,6 +267,7 @@ def _verdict(batch: Batch, box: Path) -> dict:
     result_path = batch.root / "private" / f"{box.name}.verdict.json"
     env = {
         **os.environ,
+        **batch.env,  # KIT_TEXT_EMBEDDING_HANDLE: the only hub module the verdict will load
         "OMP_NUM_THREADS": "1",
         "TF_NUM_INTRAOP_THREADS": "1",
         "CUDA_VISIBLE_DEVICES": "",

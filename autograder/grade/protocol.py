@@ -142,11 +142,12 @@ def _encode_keras_model(model: Any, store: ArrayStore) -> dict:
         )
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None and hasattr(optimizer, "get_config"):
-        config = {
-            k: v
-            for k, v in optimizer.get_config().items()
-            if v is None or isinstance(v, (bool, int, float, str))
-        }
+        config = {}
+        for key, value in optimizer.get_config().items():
+            if isinstance(value, np.generic):  # e.g. learning_rate is a numpy float32
+                value = value.item()
+            if value is None or isinstance(value, (bool, int, float, str)):
+                config[key] = value
         compiled["optimizer"] = {"class": type(optimizer).__name__, "config": config}
     metrics = getattr(model, "compiled_metrics", None)
     names = getattr(metrics, "_user_metrics", None) if metrics is not None else None
@@ -158,6 +159,7 @@ def _encode_keras_model(model: Any, store: ArrayStore) -> dict:
         "config": model.to_json(),
         "weights": [store.put(np.asarray(w)) for w in model.get_weights()],
         "compiled": compiled,
+        "trainable_params": int(sum(np.prod(w.shape) for w in model.trainable_weights)),
         "input_shape": _shape_data(getattr(model, "input_shape", None)),
         "output_shape": _shape_data(getattr(model, "output_shape", None)),
         "layers": [_layer_data(layer, store) for layer in model.layers],

@@ -9,6 +9,7 @@ read-only bag of attributes.
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import numpy as np
@@ -192,6 +193,7 @@ class RemoteModel:
         self.input_shape = _tuple_shape(node.get("input_shape"))
         self.output_shape = _tuple_shape(node.get("output_shape"))
         self._weights = [store.get(ref) for ref in node["weights"]]
+        self.kit_trainable_params = node.get("trainable_params")
         compiled = node.get("compiled") or {}
         self.loss = compiled.get("loss")
         optimizer = compiled.get("optimizer")
@@ -223,10 +225,29 @@ class InvalidModel(Missing):
     """A model the grader refuses to rebuild (a layer outside the whitelist, broken config)."""
 
 
+HUB_LAYER_KEYS = {"name", "trainable", "dtype", "batch_input_shape", "handle", "output_shape"}
+
+
+def trusted_hub_handle() -> str | None:
+    """The text-embedding module the grader itself provisioned (a local SavedModel), if any."""
+    handle = os.environ.get("KIT_TEXT_EMBEDDING_HANDLE", "")
+    return handle if handle and os.path.isdir(handle) else None
+
+
+def _check_hub_layer(config: dict) -> None:
+    """A hub.KerasLayer is rebuilt only around the grader's own module, with plain settings."""
+    if config.get("handle") != trusted_hub_handle():
+        raise NotRebuildable("a hub.KerasLayer is rebuilt only with the course's module handle")
+    if set(config) - HUB_LAYER_KEYS:
+        raise NotRebuildable(f"hub.KerasLayer options {sorted(set(config) - HUB_LAYER_KEYS)}")
+
+
 def _check_config(node: Any, path: str = "model") -> None:
     if isinstance(node, dict):
         class_name = node.get("class_name")
-        if class_name is not None and class_name not in REBUILDABLE:
+        if class_name == "KerasLayer":
+            _check_hub_layer(node.get("config") or {})
+        elif class_name is not None and class_name not in REBUILDABLE:
             raise NotRebuildable(f"{class_name} layers cannot be rebuilt by the grader")
         if "function" in node or "function_type" in node:
             raise NotRebuildable("layers holding Python code cannot be rebuilt by the grader")
@@ -255,7 +276,12 @@ def rebuild_keras_model(node: dict, store: ArrayStore, name: str, calls: dict | 
     except Exception as exc:
         return InvalidModel(name, f"the model could not be read ({exc})")
     try:
-        model = keras.models.model_from_json(node["config"])
+        custom = {}
+        if '"KerasLayer"' in node["config"]:
+            import tensorflow_hub as hub
+
+            custom["KerasLayer"] = hub.KerasLayer
+        model = keras.models.model_from_json(node["config"], custom_objects=custom)
         model.set_weights([store.get(ref) for ref in node["weights"]])
     except Exception as exc:  # any refusal or failure means: no usable model
         return InvalidModel(name, f"the model could not be rebuilt ({exc})")

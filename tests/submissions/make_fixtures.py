@@ -150,6 +150,17 @@ FAKE_MODEL = '''class FakeModel:
 model = FakeModel()
 model_list = FakeModel()'''
 
+FORGED_PREDICT = """model = keras.models.Sequential([
+    keras.layers.Flatten(input_shape=[28, 28]),
+    keras.layers.Lambda(lambda x: x),  # a layer the grader will not rebuild
+    keras.layers.Dense(300, activation="relu"),
+    keras.layers.Dense(100, activation="relu"),
+    keras.layers.Dense(10, activation="softmax"),
+])
+model_list = model
+fashion_test_labels = keras.datasets.fashion_mnist.load_data()[1][1]
+model.predict = lambda X, *args, **kwargs: np.eye(10)[fashion_test_labels[: len(X)]]"""
+
 ADVERSARIAL = {
     # name: edits on the correct notebook; expected results are in adversarial/expected.toml
     "infinite_loop": [("drill_params = (100 + 1) * 20 + (20 + 1) * 3", "while True:\n    pass")],
@@ -173,6 +184,7 @@ ADVERSARIAL = {
     "read_tests": [("drill_params = (100 + 1) * 20 + (20 + 1) * 3", READ_TESTS)],
     "network": [("drill_params = (100 + 1) * 20 + (20 + 1) * 3", NETWORK)],
     "forge_results": [("drill_params = (100 + 1) * 20 + (20 + 1) * 3", FORGE_RESULTS)],
+    "forged_predict": [("CELL:model = keras.models.Sequential()", FORGED_PREDICT)],
     "fake_model": [("CELL:model = keras.models.Sequential()", FAKE_MODEL)],
 }
 
@@ -258,6 +270,53 @@ W2V_FIXTURES = {
 }
 
 
+SE_FUNCTIONAL = """text_in = keras.Input(shape=(), dtype=tf.string, name="review")
+vector = hub.KerasLayer(handle, output_shape=[50])(text_in)
+hidden = keras.layers.Dense(128, activation="relu")(vector)
+model = keras.Model(text_in, keras.layers.Dense(1, activation=tf.nn.sigmoid)(hidden))
+model.compile(loss=keras.losses.BinaryCrossentropy(), optimizer=keras.optimizers.Adam(),
+              metrics=["accuracy"])
+model.summary()"""
+
+SE_HUB_LINE = "    hub.KerasLayer(handle, dtype=tf.string, input_shape=[], output_shape=[50]),\n"
+SE_FIXTURES = {
+    "correct_functional": [
+        ("CELL:model = keras.Sequential([", SE_FUNCTIONAL),
+        (
+            "finetune_trainable = int(sum(np.prod(w.shape) for w in model_ft.trainable_weights))",
+            "finetune_trainable = sum(w.shape.num_elements() for w in model_ft.trainable_weights)",
+        ),
+    ],
+    "softmax_one_unit": [
+        (
+            'keras.layers.Dense(1, activation="sigmoid")',
+            'keras.layers.Dense(1, activation="softmax")',
+        ),
+    ],
+    "wrong_loss": [
+        (
+            'model.compile(loss="binary_crossentropy"',
+            'model.compile(loss="categorical_crossentropy"',
+        ),
+    ],
+    "trainable_count_wrong": [
+        (
+            "finetune_trainable = int(sum(np.prod(w.shape) for w in model_ft.trainable_weights))",
+            "finetune_trainable = len(model_ft.trainable_weights)",
+        ),
+    ],
+    "frozen_layer_trainable": [
+        (
+            SE_HUB_LINE,
+            SE_HUB_LINE.replace("output_shape=[50])", "output_shape=[50], trainable=True)"),
+        ),
+    ],
+    "input_dtype_wrong": [
+        (SE_HUB_LINE, SE_HUB_LINE.replace("dtype=tf.string", "dtype=tf.float32")),
+    ],
+}
+
+
 def as_submitted(solution: dict) -> dict:
     notebook = json.loads(json.dumps(solution))
     for cell in notebook["cells"]:
@@ -319,6 +378,10 @@ def main() -> None:
     w2v = solution_as_submitted(term, "word2vec")
     for name, edits in W2V_FIXTURES.items():
         write_notebook(HERE / "word2vec" / f"{name}.ipynb", apply(w2v, edits))
+    (HERE / "sentence_embeddings").mkdir(exist_ok=True)
+    sentence = solution_as_submitted(term, "sentence_embeddings")
+    for name, edits in SE_FIXTURES.items():
+        write_notebook(HERE / "sentence_embeddings" / f"{name}.ipynb", apply(sentence, edits))
     submitted = solution_as_submitted(term, "mlp")
     for name, edits in MLP_FIXTURES.items():
         write_notebook(HERE / "mlp" / f"{name}.ipynb", apply(submitted, edits))

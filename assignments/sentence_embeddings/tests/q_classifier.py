@@ -1,0 +1,12 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "q_classifier"
+points = 3.0
+
+@test_case(points=None, hidden=False)
+def test_classifier_form(model):
+    from autograder import checks
+    assert checks.is_a(model, 'Model') and tuple(model.output_shape) == (None, 1)
+
