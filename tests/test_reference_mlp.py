@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from reference import mlp  # sets TF_USE_LEGACY_KERAS before tensorflow is imported
+from reference.seeding import seed_everything
 
 # 查看模型结构和参数: the lecture's model.summary()
 LECTURE_DENSE_PARAMS = [235_500, 30_100, 1_010]
@@ -207,12 +208,14 @@ def test_dropout_layers():
 
 def test_initial_weights_random_and_biases_zero():
     # 权重为初始化为随机值，偏置初始化为0
+    seed_everything(7, deterministic_ops=False)
     hidden1 = mlp.build_mlp().layers[1]
     weights, biases = hidden1.get_weights()
     assert weights.shape == (LECTURE_LAYER_SIZES[0], LECTURE_LAYER_SIZES[1])
     assert biases.shape == (LECTURE_LAYER_SIZES[1],)
     assert np.all(biases == 0)
-    assert np.count_nonzero(weights) == weights.size
+    # a uniform float32 draw can be exactly 0.0 now and then: "almost all", not "all"
+    assert np.count_nonzero(weights) >= 0.999 * weights.size
     assert weights.std() > 0
     assert len(np.unique(weights)) > weights.size // 2  # random, not a repeated constant
     # Glorot uniform (Keras's default), which the lecture's printed values respect
