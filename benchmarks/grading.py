@@ -12,6 +12,7 @@ ratio and peak memory per job.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import shutil
@@ -19,7 +20,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
@@ -28,6 +28,7 @@ sys.path.insert(0, str(REPO))
 
 from autograder import paths  # noqa: E402
 from autograder.config import load_config  # noqa: E402
+from autograder.grade.harness import write_budget_sitecustomize  # noqa: E402
 from autograder.grade.main import grade_batch  # noqa: E402
 from autograder.grade.sandbox import tree_rss_mb  # noqa: E402
 
@@ -43,23 +44,6 @@ def submissions(folder: Path) -> list[Path]:
     for i, file in enumerate(files):
         shutil.copyfile(file, folder / f"s{i:02d}_{file.stem}.ipynb")
     return sorted(folder.glob("*.ipynb"))
-
-
-def budget_sitecustomize(folder: Path) -> Path:
-    budget = load_config().assignment("mlp").budget
-    (folder / "sitecustomize.py").write_text(
-        textwrap.dedent(
-            f"""
-            import os
-            os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-            from autograder.grade.harness import apply_budget
-            apply_budget({{"seed": {budget.seed}, "max_epochs": {budget.max_epochs},
-                           "max_train_samples": {budget.max_train_samples},
-                           "max_train_batches": {budget.max_train_batches}}})
-            """
-        )
-    )
-    return folder
 
 
 def otter_run(notebook: Path, zip_path: Path, out: Path, site: Path) -> tuple[float, float]:
@@ -112,7 +96,8 @@ def main() -> None:
     kit_seconds = [r["kit"]["seconds"] for r in results]
     kit_peaks = [r["kit"].get("peak_mb", 0) for r in results]
 
-    site = budget_sitecustomize(work)
+    budget = dataclasses.asdict(cfg.assignment("mlp").budget)
+    site = write_budget_sitecustomize(work / "site", budget)
     otter_seconds, otter_peaks, otter_scores = [], [], []
     started = time.monotonic()
     for notebook in notebooks:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -11,6 +12,7 @@ import sys
 import pytest
 
 from autograder.config import load_config
+from autograder.grade.harness import write_budget_sitecustomize
 
 pytestmark = pytest.mark.slow
 
@@ -18,12 +20,8 @@ pytestmark = pytest.mark.slow
 def test_otter_run_with_the_zip_gives_the_solution_full_marks(assignment_build, tmp_path):
     name, build = assignment_build
     spec = load_config().assignment(name)
-    site = tmp_path / "site"  # the grading budget, applied inside otter's process, for speed only
-    site.mkdir()
-    (site / "sitecustomize.py").write_text(
-        "from autograder.grade.harness import apply_budget\n"
-        f"apply_budget({json.dumps(spec.budget.__dict__)})\n"
-    )
+    # the grading budget, applied inside otter's process, for speed only
+    site = write_budget_sitecustomize(tmp_path / "site", dataclasses.asdict(spec.budget))
     shutil.copyfile(build / "autograder" / f"{name}.ipynb", tmp_path / f"{name}.ipynb")
     env = {**os.environ, "PYTHONPATH": str(site), "TF_USE_LEGACY_KERAS": "1"}
     subprocess.run(

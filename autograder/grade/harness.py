@@ -110,6 +110,20 @@ def apply_budget(budget: dict) -> None:
     model_class.train_on_batch = train_on_batch
 
 
+def write_budget_sitecustomize(folder: Path, budget: dict) -> Path:
+    """A sitecustomize.py that applies the budget in any Python started with folder on
+    PYTHONPATH: how the budget reaches processes the kit does not start itself (otter run)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sitecustomize.py").write_text(
+        "import os\n"
+        'os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")\n'
+        "from autograder.grade.harness import apply_budget\n"
+        f"apply_budget({json.dumps(budget)})\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
 def run_cells(cells: list[str], namespace: dict, cell_timeout: float) -> list[dict]:
     report = []
     for index, source in enumerate(cells):

@@ -162,7 +162,19 @@ def _tuple_shape(shape: Any) -> Any:
     return tuple(_tuple_shape(s) for s in shape) if isinstance(shape, list) else shape
 
 
-class RemoteLayer:
+class _Weights:
+    """Weights sent by the sandbox, read the way Keras layers and models are."""
+
+    _weights: list
+
+    def get_weights(self) -> list:
+        return list(self._weights)
+
+    def count_params(self) -> int:
+        return int(sum(w.size for w in self._weights))
+
+
+class RemoteLayer(_Weights):
     """One layer of a model the grader did not rebuild: class, plain config, weights."""
 
     def __init__(self, node: dict, store: ArrayStore):
@@ -174,14 +186,8 @@ class RemoteLayer:
     def get_config(self) -> dict:
         return dict(self._config)
 
-    def get_weights(self) -> list:
-        return list(self._weights)
 
-    def count_params(self) -> int:
-        return int(sum(w.size for w in self._weights))
-
-
-class RemoteModel:
+class RemoteModel(_Weights):
     """A model with a layer the grader will not deserialise (e.g. a Lambda): its structure and
     weights as data, and ``predict`` answered from calls recorded in the sandbox."""
 
@@ -201,12 +207,6 @@ class RemoteModel:
             _RemoteOptimizer(optimizer["class"], optimizer["config"]) if optimizer else None
         )
         self.predict = RemoteFunction(f"{name}.predict", calls, store)
-
-    def get_weights(self) -> list:
-        return list(self._weights)
-
-    def count_params(self) -> int:
-        return int(sum(w.size for w in self._weights))
 
 
 class _RemoteOptimizer:

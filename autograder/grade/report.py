@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 from autograder.config import Assignment
-from autograder.grade.protocol import write_json  # noqa: F401  (re-exported for callers)
 
 STATUSES = ("graded", "timeout", "memory", "crashed", "invalid")
 
