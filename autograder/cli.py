@@ -1,17 +1,33 @@
-"""Thin command line: parse arguments, then call the verb's keyword-only ``main``."""
+"""Thin command line: parse arguments, call the verb's keyword-only ``main``, map errors to codes.
+
+Any ``KitError`` becomes one line on stderr and its exit code (``autograder.errors.EXIT_CODES``);
+any other exception is a bug: one line, exit 70, the traceback with ``AUTOGRADER_DEBUG=1``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
-from autograder.config import ConfigError
+from autograder.errors import KitError
+
+VERB_MODULES = {
+    "data": "autograder.data.main",
+    "build": "autograder.assign.main",
+    "grade": "autograder.grade.main",
+    "export": "autograder.export.main",
+    "demo": "autograder.demo.main",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="autograder", description="Keras course kit: build and grade assignments."
+        prog="autograder",
+        description="Keras course kit: build and grade assignments.",
+        epilog="exit codes: 0 ok, 1 self-check failed, 2 usage/config/gradebook error, "
+        "3 data missing, 4 not built, 5 sandbox unavailable, 70 internal error, 130 interrupted",
     )
     parser.add_argument("--config", help="grading.toml to use (default: the repository's)")
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -46,13 +62,27 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = vars(_parser().parse_args(argv))
-    verb = args.pop("verb").replace("-", "_")
-    module = importlib.import_module(f"autograder.{verb}.main")
+    verb = args.pop("verb")
     try:
+        module = importlib.import_module(VERB_MODULES[verb])
         return module.main(**args) or 0
-    except ConfigError as exc:
-        print(f"autograder: {exc}", file=sys.stderr)
-        return 2
+    except KitError as exc:
+        print(f"autograder {verb}: {' '.join(str(exc).split())}", file=sys.stderr)
+        if exc.detail:
+            print("  " + exc.detail.replace("\n", "\n  "), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"autograder {verb}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("AUTOGRADER_DEBUG"):
+            raise
+        print(
+            f"autograder {verb}: internal error: {type(exc).__name__}: {exc} "
+            "(rerun with AUTOGRADER_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        return 70
 
 
 if __name__ == "__main__":

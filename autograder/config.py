@@ -15,13 +15,12 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.errors import ConfigError
 from autograder.paths import REPO_ROOT
 
 DEFAULT_CONFIG = REPO_ROOT / "grading.toml"
 
-
-class ConfigError(ValueError):
-    """A grading.toml problem, phrased for the instructor who edits the file."""
+__all__ = ["ConfigError", "GradingConfig", "load_config"]
 
 
 @dataclass(frozen=True)
@@ -158,7 +157,10 @@ class GradingConfig:
 def load_config(path: Path | str | None = None) -> GradingConfig:
     """Read and validate grading.toml; raise ConfigError naming key and line on any problem."""
     path = Path(path) if path else DEFAULT_CONFIG
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the configuration ({exc})") from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -28,9 +28,9 @@ sys.path.insert(0, str(REPO))
 
 from autograder import paths  # noqa: E402
 from autograder.config import load_config  # noqa: E402
-from autograder.grade.harness import write_budget_sitecustomize  # noqa: E402
-from autograder.grade.main import grade_batch  # noqa: E402
-from autograder.grade.sandbox import tree_rss_mb  # noqa: E402
+from autograder.grade.pipeline import grade_batch  # noqa: E402
+from autograder.grade.sandbox.budget import write_budget_sitecustomize  # noqa: E402
+from autograder.grade.sandbox.launch import tree_rss_mb  # noqa: E402
 
 
 def submissions(folder: Path) -> list[Path]:
@@ -93,8 +93,8 @@ def main() -> None:
         [work / "in"], assignment="mlp", jobs=args.jobs, out=work / "kit", progress=False
     )
     kit_wall = time.monotonic() - started
-    kit_seconds = [r["kit"]["seconds"] for r in results]
-    kit_peaks = [r["kit"].get("peak_mb", 0) for r in results]
+    kit_seconds = [r.seconds for r in results]
+    kit_peaks = [r.peak_mb or 0 for r in results]
 
     budget = dataclasses.asdict(cfg.assignment("mlp").budget)
     site = write_budget_sitecustomize(work / "site", budget)
@@ -122,9 +122,7 @@ def main() -> None:
         f"peak memory median {statistics.median(otter_peaks):.0f} MB"
     )
     print(f"throughput ratio (otter wall / kit wall): {otter_wall / kit_wall:.2f}x")
-    print(
-        "kit scores:  ", [r["score"] for r in sorted(results, key=lambda r: r["kit"]["submission"])]
-    )
+    print("kit scores:  ", [r.total for r in sorted(results, key=lambda r: r.submission)])
     print("otter scores:", otter_scores)
     shutil.rmtree(work, ignore_errors=True)
 

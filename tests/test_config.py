@@ -238,7 +238,7 @@ def test_cli_reports_bad_config_and_exits_2(tmp_path: Path, capsys, verb: list[s
     assert cli_main(["--config", str(path), *verb]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""  # failed before doing any work
-    assert captured.err.startswith("autograder: ")
+    assert captured.err.startswith("autograder ")
     assert f"grading.toml:{line}:" in captured.err
     assert f"{MLP}.budget.max_epochs must be positive" in captured.err
 

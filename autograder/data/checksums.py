@@ -1,28 +1,13 @@
-"""SHA-256 of files, with a per-process memo so repeated checks of one file are free."""
+"""Check dataset files against their published SHA-256 (hashing lives in ``autograder.files``)."""
 
 from __future__ import annotations
 
-import hashlib
-import os
 from pathlib import Path
 
 from autograder.data.errors import DataError
+from autograder.files import sha256_file
 
-_MEMO: dict[tuple[str, int, int], str] = {}
-
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of the file's bytes (symlinks followed)."""
-    real = os.path.realpath(path)
-    st = os.stat(real)
-    key = (real, st.st_size, st.st_mtime_ns)
-    if key not in _MEMO:
-        digest = hashlib.sha256()
-        with open(real, "rb") as f:
-            while chunk := f.read(1 << 20):
-                digest.update(chunk)
-        _MEMO[key] = digest.hexdigest()
-    return _MEMO[key]
+__all__ = ["check_sha256", "sha256_file"]
 
 
 def check_sha256(path: Path, expected: str) -> None:

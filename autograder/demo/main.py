@@ -7,11 +7,12 @@ buggy and adversarial) and print the grade table.
 from __future__ import annotations
 
 from autograder import paths
-from autograder.build.main import buildable
-from autograder.build.main import main as build_main
+from autograder.assign.main import buildable
+from autograder.assign.main import main as build_main
+from autograder.catalog import kit_for
 from autograder.config import load_config
 from autograder.grade import report
-from autograder.grade.main import grade_batch
+from autograder.grade.pipeline import grade_batch
 
 
 def main(*, config: str | None = None) -> int:
@@ -20,9 +21,7 @@ def main(*, config: str | None = None) -> int:
     if status:
         return status
     for name in buildable(cfg):
-        folders = [paths.SAMPLE_SUBMISSIONS_DIR / name]
-        if name == "mlp":
-            folders.append(paths.SAMPLE_SUBMISSIONS_DIR / "adversarial")
+        folders = [paths.SAMPLE_SUBMISSIONS_DIR / f for f in kit_for(name).sample_folders]
         folders = [f for f in folders if f.exists()]
         if not folders:
             continue

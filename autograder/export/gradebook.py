@@ -2,7 +2,7 @@
 
 ``grades.csv`` is the source when it exists: it lists exactly the batch's submissions and is the
 file a TA reads (and may correct by hand). Without it (a batch stopped before writing it), the
-``results/*.json`` finished so far are read instead, from their ``kit`` block.
+``results/*.json`` finished so far are read instead, through the typed result model.
 """
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.errors import GradesError
+from autograder.results import SubmissionResult
+
 COLUMNS = ("submission", "student", "total", "possible", "status")
 
 
-class NoGrades(Exception):
-    """The folder holds nothing to export; the message says what is missing."""
+NoGrades = GradesError  # the folder holds nothing to export; the message says what is missing
 
 
 @dataclass(frozen=True)
@@ -106,16 +108,16 @@ def _from_table(path: Path) -> list[Submission]:
 
 def _from_result(path: Path) -> Submission:
     try:
-        kit = json.loads(path.read_text(encoding="utf-8"))["kit"]
-        return Submission(
-            submission=str(kit["submission"]),
-            student=str(kit["student"]),
-            total=float(kit["total"]),
-            possible=float(kit["possible"]),
-            status=str(kit["status"]),
-        )
-    except (ValueError, KeyError, TypeError) as exc:
-        raise NoGrades(f"{path} is not a graded result ({type(exc).__name__}: {exc})") from None
+        result = SubmissionResult.from_gradescope(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, GradesError) as exc:
+        raise NoGrades(f"{path} is not a graded result ({exc})") from None
+    return Submission(
+        submission=result.submission,
+        student=result.student,
+        total=result.total,
+        possible=result.possible,
+        status=str(result.status),
+    )
 
 
 def best_per_student(submissions: list[Submission]) -> list[StudentGrade]:

@@ -7,15 +7,15 @@ wrote, keeps each student's best submission, and writes one CSV in the chosen fo
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
 from pathlib import Path
 
 from autograder import paths
 from autograder.config import load_config
+from autograder.errors import UsageError
 from autograder.export import canvas, csv_format, gradescope
-from autograder.export.gradebook import NoGrades, best_per_student, load_submissions
+from autograder.export.gradebook import best_per_student, load_submissions
+from autograder.files import write_csv
 
 FORMATS = {"canvas": canvas, "gradescope": gradescope, "csv": csv_format}
 
@@ -29,9 +29,9 @@ def main(
     config: str | None = None,
 ) -> int:
     if format not in FORMATS:
-        return _fail(f"unknown format {format!r} (choose from {', '.join(FORMATS)})")
+        raise UsageError(f"unknown format {format!r} (choose from {', '.join(FORMATS)})")
     if from_dir is None and assignment is None:
-        return _fail("say which grades to export: --from DIR or --assignment NAME (or both)")
+        raise UsageError("say which grades to export: --from DIR or --assignment NAME (or both)")
     folder = Path(from_dir) if from_dir else paths.GRADES_DIR / assignment
     if assignment is not None:
         spec = load_config(config).assignment(assignment)  # ConfigError: unknown assignment
@@ -40,10 +40,7 @@ def main(
         title = _title_of_folder(folder, config)
     else:
         title = folder.name
-    try:
-        submissions = load_submissions(folder)
-    except NoGrades as exc:
-        return _fail(str(exc))
+    submissions = load_submissions(folder)
     students = best_per_student(submissions)
     target = Path(out)
     write_csv(target, FORMATS[format].rows(students, title=title))
@@ -64,20 +61,3 @@ def _title_of_folder(folder: Path, config: str | None) -> str:
     """Without --assignment: the folder's name is the assignment's when it is a configured one."""
     spec = load_config(config).assignments.get(folder.name)
     return (spec.title or spec.name) if spec else folder.name
-
-
-def write_csv(path: Path, rows: list[list[str]]) -> None:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        tmp.write_text(buffer.getvalue(), encoding="utf-8")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _fail(message: str) -> int:
-    print(f"autograder: export: {message}", file=sys.stderr)
-    return 2

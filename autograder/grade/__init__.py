@@ -1,0 +1,1 @@
+"""``autograder grade``, by stage: intake -> plan -> sandbox -> verdict -> report (``pipeline``)."""

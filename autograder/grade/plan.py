@@ -1,8 +1,10 @@
-"""Work out, before any sandbox runs, what the tests will ask of a notebook.
+"""Plan: what the tests will ask of a notebook, and the request one sandbox gets.
 
-Each test is dry-run against probes: every parameter name becomes a value to fetch, and every
-direct call of a parameter with concrete arguments becomes a call the sandbox must make. Only
-names and inputs go to the sandbox; the tests and their expected values never do.
+At build time each test is dry-run against probes: every parameter name becomes a value to
+fetch, and every direct call of a parameter with concrete arguments becomes a call the sandbox
+must make. At grading time ``prepare_box`` lays out one sandbox's folder: the notebook's code,
+the request (names, inputs, budget) and the data it may read. Only names and inputs go to the
+sandbox; the tests and their expected values never do.
 
     python -m autograder.grade.plan TESTS_DIR PLAN_DIR
 """
@@ -11,12 +13,18 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
-from autograder.grade.protocol import ArrayStore, call_key, encode, write_json
-from autograder.grade.testfiles import load_test_files
+from autograder.catalog import AssignmentKit
+from autograder.config import Assignment
+from autograder.grade.protocol import ArrayStore, call_key, encode, read_json, write_json
+from autograder.grade.verdict.testfiles import load_test_files
+
+CHECK_CALL = re.compile(r"""grader\.check\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']""")
 
 
 class _Probe:
@@ -99,6 +107,60 @@ def write_plan(tests_dir: Path, plan_dir: Path) -> dict:
     store.save()
     write_json(plan_dir / "plan.json", plan)
     return plan
+
+
+def question_points(autograder_dir: Path, assignment: str) -> dict[str, float]:
+    """Each auto-graded question's points, in the order the notebook asks them."""
+    points = {f.name: float(f.possible) for f in load_test_files(autograder_dir / "tests")}
+    order: list[str] = []
+    notebook = autograder_dir / f"{assignment}.ipynb"
+    if notebook.exists():
+        for cell in json.loads(notebook.read_text(encoding="utf-8")).get("cells", []):
+            source = cell.get("source", "")
+            for name in CHECK_CALL.findall("".join(source) if isinstance(source, list) else source):
+                if name in points and name not in order:
+                    order.append(name)
+    order += sorted(set(points) - set(order))
+    return {name: points[name] for name in order}
+
+
+def prepare_box(
+    *,
+    box: Path,
+    notebook: dict,
+    autograder_dir: Path,
+    assignment: Assignment,
+    kit: AssignmentKit,
+    env: dict[str, str],
+) -> None:
+    """The box holds the notebook's code, the request, and its data files; nothing else."""
+    code_only = {"cells": [c for c in notebook["cells"] if c["cell_type"] == "code"]}
+    (box / "submission.ipynb").write_text(json.dumps(code_only), encoding="utf-8")
+    plan_dir = autograder_dir / "plan"
+    plan = read_json(plan_dir / "plan.json")
+    budget = assignment.budget
+    request = {
+        "notebook": "submission.ipynb",
+        "fetch": plan["fetch"],
+        "calls": plan["calls"],
+        "budget": {
+            "seed": budget.seed,
+            "max_epochs": budget.max_epochs,
+            "max_train_samples": budget.max_train_samples,
+            "max_train_batches": budget.max_train_batches,
+        },
+        "cell_timeout_s": assignment.limits.cell_timeout_s,
+    }
+    write_json(box / "request.json", request)
+    if (plan_dir / "request_arrays").exists():
+        shutil.copytree(plan_dir / "request_arrays", box / "request_arrays")
+    for variable, folder in kit.keras_datasets.items():
+        source = env.get(variable)
+        if source:
+            target = box / ".keras" / "datasets" / folder
+            target.mkdir(parents=True)
+            for file in Path(source).iterdir():
+                shutil.copyfile(file, target / file.name)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +21,28 @@ import numpy as np
 MAX_ARRAY_BYTES = 16 * 2**20  # larger arrays cross as a digest (shape, dtype, stats, head)
 MAX_ITEMS = 200_000  # iterators returned by student functions are materialised up to this
 MAX_DEPTH = 12
+MAX_TOTAL_ARRAY_BYTES = 512 * 2**20  # all arrays of one response together
 HEAD_ROWS = 64
 NAMED_FUNCTION_MODULES = ("numpy", "math")
 
 
 class ArrayStore:
-    """Arrays referenced from a JSON tree, saved as one ``.npy`` each (``allow_pickle=False``)."""
+    """Arrays referenced from a JSON tree, saved as one ``.npy`` each (``allow_pickle=False``).
 
-    def __init__(self, folder: Path | None = None):
+    Reading is bounded: each file must be a regular file within the per-file cap whose header
+    matches its size exactly, and all arrays read together stay within the total cap."""
+
+    def __init__(
+        self,
+        folder: Path | None = None,
+        max_file_bytes: int = MAX_ARRAY_BYTES + 2**16,
+        max_total_bytes: int = MAX_TOTAL_ARRAY_BYTES,
+    ):
         self.folder = folder
         self.arrays: dict[str, np.ndarray] = {}
+        self.max_file_bytes = max_file_bytes
+        self.max_total_bytes = max_total_bytes
+        self.loaded_bytes = 0
 
     def put(self, array: np.ndarray) -> str:
         ref = f"a{len(self.arrays)}"
@@ -37,9 +51,13 @@ class ArrayStore:
 
     def get(self, ref: str) -> np.ndarray:
         if ref not in self.arrays:
-            if self.folder is None or not ref.isalnum():
+            if self.folder is None or not isinstance(ref, str) or not ref.isalnum():
                 raise KeyError(ref)
-            self.arrays[ref] = np.load(self.folder / f"{ref}.npy", allow_pickle=False)
+            data = read_regular_file(self.folder / f"{ref}.npy", self.max_file_bytes)
+            if self.loaded_bytes + len(data) > self.max_total_bytes:
+                raise ValueError(f"arrays over the {self.max_total_bytes}-byte cap in total")
+            self.loaded_bytes += len(data)
+            self.arrays[ref] = load_npy_bytes(data)
         return self.arrays[ref]
 
     def save(self) -> None:
@@ -47,6 +65,27 @@ class ArrayStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         for ref, array in self.arrays.items():
             np.save(self.folder / f"{ref}.npy", array, allow_pickle=False)
+
+
+def load_npy_bytes(data: bytes) -> np.ndarray:
+    """Parse a ``.npy`` file's bytes; the header must describe exactly the bytes present."""
+    import io
+
+    stream = io.BytesIO(data)
+    version = np.lib.format.read_magic(stream)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
+    elif version == (2, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
+    else:
+        raise ValueError(f"unsupported .npy version {version}")
+    if dtype.hasobject or dtype.kind not in "biufcUS?":
+        raise ValueError(f"arrays of {dtype} are not accepted")
+    count = math.prod(shape)
+    if len(data) - stream.tell() != count * dtype.itemsize:
+        raise ValueError("an array file's header does not match its size")
+    array = np.frombuffer(data, dtype=dtype, count=count, offset=stream.tell())
+    return array.reshape(shape, order="F" if fortran else "C")
 
 
 # --------------------------------------------------------------------------- encoding (either side)
@@ -216,17 +255,36 @@ def call_key(function: str, encoded_args: Any, store: ArrayStore) -> str:
 
 
 def write_json(path: Path, data: Any) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
+    """Atomic, sorted, no NaN (the same bytes for the same data)."""
+    tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(data, sort_keys=True, allow_nan=False), encoding="utf-8")
     tmp.replace(path)
 
 
-def read_json(path: Path, max_bytes: int = 256 * 2**20) -> Any:
-    """Read JSON written by a sandbox, refusing files too large to be honest."""
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise ValueError(f"{path.name} is {size} bytes, over the {max_bytes}-byte limit")
-    return json.loads(path.read_text(encoding="utf-8"))
+def read_regular_file(path: Path, max_bytes: int) -> bytes:
+    """A file's bytes only if it is a regular file (never through a link) within the cap.
+
+    Whatever a sandbox wrote may be a symlink to a host file, a FIFO or ``/dev/zero``."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"{path.name} is not a regular file")
+        if info.st_size > max_bytes:
+            raise ValueError(f"{path.name} is {info.st_size} bytes, over the {max_bytes}-byte cap")
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValueError(f"{path.name} is over the {max_bytes}-byte cap")
+    return data
+
+
+def read_json(path: Path, max_bytes: int = 64 * 2**20) -> Any:
+    """JSON from a regular file within the cap (NaN and Infinity refused)."""
+    return json.loads(read_regular_file(path, max_bytes), parse_constant=_no_constant)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
 
 
 # --------------------------------------------------------------------------- decoding plain data

@@ -1,135 +1,103 @@
-"""What a batch produces for people: Gradescope-shaped results, feedback, grades.csv, a plot."""
+"""Report: what a batch produces for people, all read from ``SubmissionResult``.
+
+``results/ID.json`` (Gradescope's results.json), ``feedback/ID.md``, ``grades.csv``,
+``summary.png``, the terminal table and the progress bar.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
+import re
 import sys
 from pathlib import Path
 
 from autograder.config import Assignment
+from autograder.files import atomic_write_json, atomic_write_text, write_csv
+from autograder.results import Status, SubmissionResult
 
-STATUSES = ("graded", "timeout", "memory", "crashed", "invalid")
-
-
-def gradescope_result(result: dict, possible: dict[str, float]) -> dict:
-    """A results.json as Gradescope reads it, with the kit's details under ``kit``."""
-    questions = result.get("questions", {})
-    tests = []
-    for name, max_score in possible.items():
-        q = questions.get(name)
-        tests.append(
-            {
-                "name": name,
-                "score": q["score"] if q else 0.0,
-                "max_score": max_score,
-                "output": _question_text(q) if q else result.get("reason", result["status"]),
-                "visibility": "visible",
-            }
-        )
-    total = sum(t["score"] for t in tests)
-    return {
-        "score": round(total, 4),
-        "execution_time": result.get("seconds", 0),
-        "output": f"{result['status']}: {result.get('reason', '')}".strip(": "),
-        "tests": tests,
-        "kit": {**result, "total": round(total, 4), "possible": sum(possible.values())},
-    }
+MAX_LISTED_CELLS = 20
 
 
-def _question_text(question: dict) -> str:
-    lines = []
-    for case in question["cases"]:
-        mark = "passed" if case["passed"] else "failed"
-        kind = "hidden" if case["hidden"] else "public"
-        lines.append(f"- {kind} test {case['name']}: {mark}")
-        if not case["hidden"] and not case["passed"]:
-            lines.append("  " + case["message"].replace("\n", "\n  "))
-    return "\n".join(lines)
+def record(out: Path, result: SubmissionResult, assignment: Assignment) -> None:
+    """Write one submission's result and feedback as soon as it is known."""
+    atomic_write_json(out / "results" / f"{result.submission}.json", result.to_gradescope())
+    atomic_write_text(out / "feedback" / f"{result.submission}.md", feedback(result, assignment))
 
 
-def write_feedback(path: Path, result: dict, assignment: Assignment) -> None:
-    kit = result["kit"]
+def _quoted(text: str) -> str:
+    """Student-controlled text as a fenced block: no Markdown or HTML in it is interpreted."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}"
+
+
+def feedback(result: SubmissionResult, assignment: Assignment) -> str:
     lines = [
-        f"# {assignment.title or assignment.name}: feedback for {kit['student']}",
+        f"# {assignment.title or assignment.name}: feedback",
         "",
-        f"**Score: {kit['total']:g} / {kit['possible']:g}** (status: {kit['status']})",
+        f"Submission `{result.submission}`",
+        "",
+        f"**Score: {result.total:g} / {result.possible:g}** (status: {result.status})",
     ]
-    if kit.get("reason"):
-        lines += ["", f"> {kit['reason']}"]
-    for test in result["tests"]:
-        lines += [
-            "",
-            f"## {test['name']}: {test['score']:g} / {test['max_score']:g}",
-            "",
-            test["output"],
-        ]
-    bad_cells = [c for c in kit.get("cells", []) if c["status"] != "ok"]
+    if result.reason:
+        lines += ["", _quoted(result.reason)]
+    for q in result.questions.values():
+        lines += ["", f"## {q.name}: {q.score:g} / {q.possible:g}", ""]
+        if not q.cases:
+            lines.append(_quoted(q.note) if q.note else "")
+        for case in q.cases:
+            kind = "hidden" if case.hidden else "public"
+            lines.append(f"- {kind} test {case.name}: {'passed' if case.passed else 'failed'}")
+            if not case.hidden and not case.passed and case.message:
+                lines += ["", _quoted(case.message), ""]
+    bad_cells = [c for c in result.cells if c.status != "ok"]
     if bad_cells:
         lines += ["", "## Cells that did not finish", ""]
-        lines += [f"- code cell {c['index'] + 1}: {c.get('error', c['status'])}" for c in bad_cells]
+        for cell in bad_cells[:MAX_LISTED_CELLS]:
+            lines += [f"- code cell {cell.index + 1}:", "", _quoted(cell.error or cell.status), ""]
+        if len(bad_cells) > MAX_LISTED_CELLS:
+            lines.append(f"- and {len(bad_cells) - MAX_LISTED_CELLS} more")
     if assignment.manual:
         lines += ["", f"Questions graded by hand later: {', '.join(assignment.manual)}."]
-    text = "\n".join(lines) + "\n"
-    tmp = path.with_suffix(".md.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    return "\n".join(lines) + "\n"
 
 
-def write_outputs(out: Path, results: list[dict], questions: list[str]) -> None:
-    rows = [_row(r, questions) for r in results]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(
-        buffer,
-        fieldnames=[
-            "submission",
-            "student",
-            *questions,
-            "total",
-            "possible",
-            "status",
-            "seconds",
-            "reason",
-        ],
-        lineterminator="\n",
-    )
-    writer.writeheader()
-    writer.writerows(rows)
-    tmp = out / "grades.csv.tmp"
-    tmp.write_text(buffer.getvalue(), encoding="utf-8")
-    tmp.replace(out / "grades.csv")
+GRADES_COLUMNS = ("submission", "student", "total", "possible", "status", "seconds", "reason")
+
+
+def write_outputs(out: Path, results: list[SubmissionResult], assignment: Assignment) -> None:
+    questions = list(results[0].questions) if results else []
+    header = ["submission", "student", *questions, *GRADES_COLUMNS[2:]]
+    rows: list[list[object]] = [header]
+    for r in results:
+        scores = [f"{r.questions[q].score:g}" if q in r.questions else "0" for q in questions]
+        rows.append(
+            [
+                r.submission,
+                r.student,
+                *scores,
+                f"{r.total:g}",
+                f"{r.possible:g}",
+                str(r.status),
+                f"{r.seconds:.1f}",
+                r.reason,
+            ]
+        )
+    write_csv(out / "grades.csv", rows)
     summary_plot(out / "summary.png", results, questions)
 
 
-def _row(result: dict, questions: list[str]) -> dict:
-    kit = result["kit"]
-    scores = {t["name"]: t["score"] for t in result["tests"]}
-    return {
-        "submission": kit["submission"],
-        "student": kit["student"],
-        **{q: f"{scores.get(q, 0):g}" for q in questions},
-        "total": f"{kit['total']:g}",
-        "possible": f"{kit['possible']:g}",
-        "status": kit["status"],
-        "seconds": f"{kit.get('seconds', 0):.1f}",
-        "reason": kit.get("reason", ""),
-    }
-
-
-def summary_plot(path: Path, results: list[dict], questions: list[str]) -> None:
+def summary_plot(path: Path, results: list[SubmissionResult], questions: list[str]) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    totals = [r["kit"]["total"] for r in results]
-    possible = max((r["kit"]["possible"] for r in results), default=1) or 1
+    totals = [r.total for r in results]
+    possible = max((r.possible for r in results), default=1) or 1
     rates = []
     for q in questions:
-        full = [
-            t["score"] >= t["max_score"] > 0 for r in results for t in r["tests"] if t["name"] == q
-        ]
+        full = [r.questions[q].full_marks for r in results if q in r.questions]
         rates.append(sum(full) / len(full) if full else 0)
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
     left.hist(totals, bins=min(20, max(5, len(totals))), range=(0, possible), color="#3b75af")
@@ -146,16 +114,14 @@ def summary_plot(path: Path, results: list[dict], questions: list[str]) -> None:
     plt.close(fig)
 
 
-def table(results: list[dict]) -> str:
+def table(results: list[SubmissionResult]) -> str:
     header = f"{'submission':<34} {'status':<8} {'score':>11}  reason"
     lines = [header, "-" * len(header)]
-    for r in sorted(results, key=lambda r: r["kit"]["submission"]):
-        kit = r["kit"]
-        score = f"{kit['total']:g}/{kit['possible']:g}"
-        lines.append(
-            f"{kit['submission'][:34]:<34} {kit['status']:<8} {score:>11}  "
-            f"{kit.get('reason', '')[:60]}"
-        )
+    for r in sorted(results, key=lambda r: r.submission):
+        score = f"{r.total:g}/{r.possible:g}"
+        lines.append(f"{r.submission[:34]:<34} {r.status:<8} {score:>11}  {r.reason[:60]}")
+    counts = {s: sum(r.status == s for r in results) for s in Status}
+    lines.append("  ".join(f"{s}: {n}" for s, n in counts.items() if n))
     return "\n".join(lines)
 
 
@@ -163,11 +129,9 @@ class _Bar:
     def __init__(self, bar):
         self.bar = bar
 
-    def update(self, result: dict) -> None:
+    def update(self, result: SubmissionResult) -> None:
         if self.bar is not None:
-            self.bar.set_postfix_str(
-                f"{result['kit']['submission'][:20]}: {result['kit']['status']}"
-            )
+            self.bar.set_postfix_str(f"{result.submission[:20]}: {result.status}")
             self.bar.update(1)
 
 

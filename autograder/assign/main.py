@@ -1,0 +1,76 @@
+"""``autograder build`` (package ``assign``): regenerate assignments from solutions/, reference/
+and grading.toml.
+
+For each assignment: render the master notebook with the term's parameters and the expected
+values computed by ``reference/``, run ``otter assign``, normalise everything to be reproducible,
+publish the student notebook to ``assignments/NAME/``, plan what the grader will ask of a
+notebook, and self-check (solution full marks, skeleton zero).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+
+from autograder import paths
+from autograder.assign.otter_assign import otter_assign, publish_student
+from autograder.assign.render import render_master
+from autograder.assign.selfcheck import self_check
+from autograder.catalog import kit_for
+from autograder.config import GradingConfig, load_config
+from autograder.grade.plan import write_plan
+
+
+def main(
+    *,
+    config: str | None = None,
+    assignment: list[str] | None = None,
+    term: str | None = None,
+    no_check: bool = False,
+) -> int:
+    cfg = load_config(config)
+    term = term or cfg.course.term
+    names = assignment or buildable(cfg)
+    for name in names:
+        build_assignment(cfg, name, term)
+        print(f"built {name} for term {term}: assignments/{name}/{name}.ipynb")
+    if no_check:
+        return 0
+    for name in names:
+        summary = self_check(cfg, name, term, paths.BUILD_DIR / term / name, progress=True)
+        print("self-check", summary)
+    return 0
+
+
+def buildable(cfg: GradingConfig) -> list[str]:
+    """Configured assignments that have a master notebook."""
+    return [n for n in cfg.assignments if (paths.SOLUTIONS_DIR / f"{n}.ipynb").exists()]
+
+
+def build_assignment(cfg: GradingConfig, name: str, term: str, *, publish: bool = True) -> None:
+    """Generate build/TERM/NAME; publish the skeleton to assignments/ for the configured term."""
+    from autograder.data.environment import apply_notebook_environment
+
+    apply_notebook_environment(cfg)  # the reference reads the data as notebooks do
+    course = dataclasses.replace(cfg.course, term=term)
+    spec = cfg.assignment(name).for_term(course)
+    context = {
+        "course": dataclasses.asdict(course),
+        "params": spec.params,
+        "points": spec.points,
+        "thresholds": spec.thresholds,
+        "expected": kit_for(name).expected(spec, course),
+    }
+    build_dir = paths.BUILD_DIR / term / name
+    if build_dir.exists():
+        shutil.rmtree(build_dir)
+    master = render_master(
+        paths.SOLUTIONS_DIR / f"{name}.ipynb", context, build_dir / "master" / f"{name}.ipynb"
+    )
+    otter_assign(master, build_dir / "otter", assignment=name, term=term)
+    for part in ("autograder", "student"):
+        shutil.move(build_dir / "otter" / part, build_dir / part)
+    shutil.rmtree(build_dir / "otter")
+    write_plan(build_dir / "autograder" / "tests", build_dir / "autograder" / "plan")
+    if publish and term == cfg.course.term:
+        publish_student(build_dir, paths.ASSIGNMENTS_DIR / name, assignment=name)

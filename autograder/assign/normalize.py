@@ -1,0 +1,44 @@
+"""Make generated notebooks and zips byte-for-byte reproducible and free of outputs."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from pathlib import Path
+
+import nbformat
+
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def normalize_notebook(path: Path, *, assignment: str, term: str, out: Path | None = None) -> Path:
+    """Stable cell ids, no outputs or execution counts, and the kit's assignment tag."""
+    notebook = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(notebook.cells):
+        cell.id = hashlib.sha256(f"{assignment}:{index}".encode()).hexdigest()[:8]
+        cell.metadata = {}
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    notebook.metadata["kit"] = {"assignment": assignment, "term": term}
+    out = out or path
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, out)
+    return out
+
+
+def normalize_zip(source: Path, target: Path) -> Path:
+    """Rewrite a zip with sorted entries, fixed dates and modes."""
+    with zipfile.ZipFile(source) as src:
+        entries = sorted(
+            (info.filename, src.read(info)) for info in src.infolist() if not info.is_dir()
+        )
+    tmp = target.with_suffix(".zip.tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.external_attr = (0o755 if name in ("run_autograder", "setup.sh") else 0o644) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(info, data)
+    tmp.replace(target)
+    return target

@@ -1,0 +1,195 @@
+"""Runs inside the sandbox: execute a student notebook, then hand back requested values as data.
+
+This process is untrusted from the moment the first cell runs. It decides nothing: it never
+sees tests or expected values, only the names to fetch and the inputs to call functions with.
+
+    python -m autograder.grade.sandbox.harness REQUEST_JSON
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+import traceback
+import types
+from pathlib import Path
+from typing import Any
+
+from autograder.grade.protocol import (
+    MAX_ITEMS,
+    ArrayStore,
+    decode_plain,
+    encode,
+    write_json,
+)
+from autograder.grade.sandbox.budget import apply_budget
+
+
+class CellTimeout(BaseException):
+    """Raised by the alarm in a cell or call that ran past its limit (BaseException: student
+    ``except Exception`` blocks do not swallow it)."""
+
+
+def _on_alarm(signum, frame):
+    raise CellTimeout()
+
+
+def _fake_otter() -> types.ModuleType:
+    """``import otter`` / ``grader.check`` in the notebook become no-ops: tests are not here."""
+    module = types.ModuleType("otter")
+
+    class Notebook:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __getattr__(self, name):
+            return lambda *args, **kwargs: None
+
+    module.Notebook = Notebook
+    return module
+
+
+def _code_of(cell_source: str) -> str:
+    """Drop IPython magics and shell escapes; the rest is plain Python."""
+    lines = []
+    for line in cell_source.splitlines():
+        stripped = line.lstrip()
+        lines.append("pass" if stripped.startswith(("%", "!")) and line == stripped else line)
+    return "\n".join(lines)
+
+
+def run_cells(cells: list[str], namespace: dict, cell_timeout: float) -> list[dict]:
+    report = []
+    for index, source in enumerate(cells):
+        started = time.monotonic()
+        entry: dict[str, Any] = {"index": index, "status": "ok"}
+        try:
+            code = compile(_code_of(source), f"<cell {index}>", "exec")
+            signal.setitimer(signal.ITIMER_REAL, cell_timeout)
+            try:
+                exec(code, namespace)
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        except CellTimeout:
+            entry.update(status="timeout", error=f"cell ran over {cell_timeout:g} s")
+        except SystemExit as exc:
+            entry.update(status="exit", error=f"SystemExit({exc.code!r})")
+        except BaseException as exc:  # a student error must not stop the other cells
+            entry.update(status="error", error=_last_line(exc))
+        entry["seconds"] = round(time.monotonic() - started, 3)
+        report.append(entry)
+    return report
+
+
+def _last_line(exc: BaseException) -> str:
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()[-500:]
+
+
+def _resolve(namespace: dict, dotted: str) -> Any:
+    """``name`` or ``name.method`` (one level) in the notebook's namespace."""
+    name, _, attr = dotted.partition(".")
+    value = namespace.get(name)
+    if attr and value is not None:
+        try:
+            value = getattr(value, attr)
+        except Exception:
+            return None
+    return value
+
+
+def _materialise(value: Any) -> Any:
+    """Generators and other iterators returned by student functions become lists."""
+    if isinstance(value, (list, tuple, dict, str, bytes)) or not hasattr(value, "__next__"):
+        return value
+    items = []
+    for item in value:
+        items.append(item)
+        if len(items) >= MAX_ITEMS:
+            break
+    return items
+
+
+def answer(
+    request: dict, namespace: dict, store: ArrayStore, args_store: ArrayStore, cell_timeout: float
+) -> dict:
+    values = {}
+    for name in request.get("fetch", []):
+        if name not in namespace:
+            values[name] = {"kind": "missing"}
+            continue
+        try:
+            values[name] = encode(namespace[name], store)
+        except BaseException as exc:
+            values[name] = {"kind": "unsupported", "class": _last_line(exc)}
+    calls = {}
+    for call in request.get("calls", []):
+        function = _resolve(namespace, call["function"])
+        if not callable(function):
+            calls[call["key"]] = {
+                "kind": "raised",
+                "type": "NameError",
+                "message": f"{call['function']} is not defined",
+            }
+            continue
+        try:
+            args, kwargs = decode_plain(call["args"], args_store)
+            signal.setitimer(signal.ITIMER_REAL, cell_timeout)
+            try:
+                result = _materialise(function(*args, **kwargs))
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            calls[call["key"]] = encode(result, store)
+        except CellTimeout:
+            calls[call["key"]] = {
+                "kind": "raised",
+                "type": "Timeout",
+                "message": f"call ran over {cell_timeout:g} s",
+            }
+        except BaseException as exc:
+            calls[call["key"]] = {
+                "kind": "raised",
+                "type": type(exc).__name__,
+                "message": _last_line(exc),
+            }
+    return {"values": values, "calls": calls}
+
+
+def main(request_path: str) -> int:
+    request_file = Path(request_path).resolve()
+    workdir = request_file.parent
+    request = json.loads(request_file.read_text(encoding="utf-8"))
+    notebook = json.loads((workdir / request["notebook"]).read_text(encoding="utf-8"))
+    cells = [
+        "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+        for c in notebook.get("cells", [])
+        if c.get("cell_type") == "code"
+    ]
+    cell_timeout = float(request.get("cell_timeout_s", 120))
+    out_dir = workdir / "response"
+    signal.signal(signal.SIGALRM, _on_alarm)
+    sys.modules["otter"] = _fake_otter()
+    os.chdir(workdir)
+    sys.path.insert(0, str(workdir))
+    apply_budget(request.get("budget", {}))
+
+    namespace: dict[str, Any] = {"__name__": "__main__"}
+    started = time.monotonic()
+    cell_report = run_cells(cells, namespace, cell_timeout)
+    executed = time.monotonic() - started
+
+    store = ArrayStore(out_dir / "arrays")
+    args_store = ArrayStore(workdir / "request_arrays")
+    answers = answer(request, namespace, store, args_store, cell_timeout)
+    store.save()
+    write_json(
+        out_dir / "response.json",
+        {"cells": cell_report, "execute_seconds": round(executed, 3), **answers},
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1]))

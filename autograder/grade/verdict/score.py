@@ -1,0 +1,76 @@
+"""Score one sandbox answer by running the otter test files in a trusted process.
+
+No student code has run, or ever runs, in this process: it reads the sandbox's checked JSON and
+bounded arrays, rebuilds stand-ins (``standins``), and runs the tests against them. It writes
+plain data for the pipeline; a refused answer is written as ``{"refused": reason}``.
+
+    python -I -m autograder.grade.verdict.score TESTS_DIR RESPONSE_DIR RESULT_JSON
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from autograder.grade.protocol import ArrayStore, write_json
+from autograder.grade.verdict.response import BadResponse, load_response
+from autograder.grade.verdict.standins import decode
+from autograder.grade.verdict.testfiles import load_test_files
+
+HIDDEN_FAILED = "hidden test failed"
+
+
+def build_environment(response_dir: Path) -> tuple[dict, dict]:
+    response = load_response(response_dir)
+    store = ArrayStore(response_dir / "arrays")
+    calls = response.get("calls", {})
+    env = {}
+    for name, node in response.get("values", {}).items():
+        try:
+            env[name] = decode(node, store, name, calls=calls)
+        except Exception as exc:  # one unusable value costs only the tests that read it
+            from autograder.grade.verdict.standins import Missing
+
+            env[name] = Missing(name, f"could not be read ({str(exc)[:200]})")
+    return env, response
+
+
+def score(tests_dir: Path, response_dir: Path) -> dict:
+    env, response = build_environment(response_dir)
+    questions = {}
+    for test_file in load_test_files(tests_dir):
+        test_file.run(env)
+        cases = []
+        for result in test_file.test_case_results:
+            hidden = bool(result.test_case.hidden)
+            cases.append(
+                {
+                    "name": result.test_case.name,
+                    "hidden": hidden,
+                    "passed": bool(result.passed),
+                    "points": result.test_case.points,
+                    # hidden tests: pass/fail only; their messages would quote the test source
+                    "message": (HIDDEN_FAILED if not result.passed else "passed")
+                    if hidden
+                    else str(result.message)[:4000],
+                }
+            )
+        questions[test_file.name] = {
+            "score": float(test_file.score),
+            "possible": float(test_file.possible),
+            "cases": cases,
+        }
+    return {"questions": questions, "cells": response.get("cells", [])}
+
+
+def main(tests_dir: str, response_dir: str, result_path: str) -> int:
+    try:
+        verdict = score(Path(tests_dir), Path(response_dir))
+    except BadResponse as exc:
+        verdict = {"refused": str(exc)}
+    write_json(Path(result_path), verdict)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(*sys.argv[1:4]))

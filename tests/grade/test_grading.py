@@ -1,0 +1,158 @@
+"""Grade the fixture submissions through `autograder grade` and compare with expected.toml."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import SUBMISSIONS, assert_matches_expected, build_once, expected_results
+
+from autograder import paths
+from autograder.grade.pipeline import grade_batch
+
+pytestmark = pytest.mark.slow
+OTTER_LOG_MARKER = Path("/tmp/kit-otter-log-was-unpickled")
+
+
+@pytest.mark.parametrize("assignment", ["word2vec", "sentence_embeddings"])
+def test_fixtures_get_their_exact_scores(assignment, tmp_path):
+    build_once(assignment)
+    results = grade_batch(
+        [SUBMISSIONS / assignment], assignment=assignment, out=tmp_path, progress=False
+    )
+    assert_matches_expected(results, expected_results(assignment))
+
+
+def test_mlp_fixtures_get_their_exact_scores(mlp_build, tmp_path):
+    results = grade_batch([SUBMISSIONS / "mlp"], assignment="mlp", out=tmp_path, progress=False)
+    assert_matches_expected(results, expected_results("mlp"))
+
+    with open(tmp_path / "grades.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["submission"] for r in rows} == set(expected_results("mlp"))
+    assert {"q_model", "total", "possible", "status", "seconds"} <= set(rows[0])
+    assert (tmp_path / "summary.png").stat().st_size > 10_000
+    result = json.loads((tmp_path / "results" / "wrong_sizes.json").read_text())
+    assert {"score", "tests", "execution_time"} <= set(result)  # Gradescope results.json shape
+    feedback = (tmp_path / "feedback" / "wrong_sizes.md").read_text()
+    assert "q_model: 1 / 3" in feedback and "hidden test" in feedback
+    hidden_source = (mlp_build / "autograder" / "tests" / "q_model.py").read_text()
+    assert "assert_mlp" in hidden_source and "assert_mlp" not in feedback
+
+
+@pytest.fixture
+def quick_limits(tmp_path):
+    """The repo's grading.toml with short limits, so the hanging fixtures finish fast."""
+    text = paths.REPO_ROOT.joinpath("grading.toml").read_text()
+    text = text.replace("cell_timeout_s = 30", "cell_timeout_s = 15").replace(
+        "timeout_s = 180", "timeout_s = 120"
+    )
+    config = tmp_path / "grading.toml"
+    config.write_text(text)
+    return config
+
+
+@pytest.fixture
+def answering_server():
+    """A host-side TCP server that would hand the answer to any sandbox that reached it."""
+    connections = []
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 47123))
+    server.listen()
+    server.settimeout(0.5)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            connections.append(conn)
+            conn.sendall(b"2083")
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield connections
+    stop.set()
+    thread.join()
+    server.close()
+
+
+def _tree_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            digest.update(path.as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def test_adversarial_submissions_gain_nothing(mlp_build, tmp_path, quick_limits, answering_server):
+    OTTER_LOG_MARKER.unlink(missing_ok=True)
+    before = _tree_digest(mlp_build / "autograder")
+    results = grade_batch(
+        [SUBMISSIONS / "adversarial"],
+        assignment="mlp",
+        config=str(quick_limits),
+        out=tmp_path / "out",
+        progress=False,
+    )
+    assert_matches_expected(results, expected_results("adversarial"))
+    assert not OTTER_LOG_MARKER.exists(), ".OTTER_LOG was unpickled"
+    assert answering_server == [], "a sandbox reached the host's network"
+    assert _tree_digest(mlp_build / "autograder") == before, "hidden tests were changed"
+
+
+def test_killed_batch_resumes_without_regrading(mlp_build, tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name in ("correct_functional", "wrong_split", "wrong_sizes"):
+        (inputs / f"{name}.ipynb").write_bytes((SUBMISSIONS / "mlp" / f"{name}.ipynb").read_bytes())
+    out = tmp_path / "out"
+    command = [
+        sys.executable,
+        "-m",
+        "autograder",
+        "grade",
+        str(inputs),
+        "--assignment",
+        "mlp",
+        "--out",
+        str(out),
+        "--jobs",
+        "1",
+        "--no-progress",
+    ]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    while not list((out / "results").glob("*.json")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.kill(proc.pid, signal.SIGKILL)  # kill -9 of the grader only
+    proc.wait()
+    first = {p.name: p.stat().st_mtime_ns for p in (out / "results").glob("*.json")}
+    assert 1 <= len(first) < 3
+    for leftover in (out / "results").glob("*.tmp"):
+        pytest.fail(f"a half-written result was left: {leftover}")
+
+    resumed = subprocess.run([*command, "--resume"], capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    after = {p.name: p.stat().st_mtime_ns for p in (out / "results").glob("*.json")}
+    assert set(after) == {"correct_functional.json", "wrong_split.json", "wrong_sizes.json"}
+    assert all(after[name] == mtime for name, mtime in first.items()), (
+        "a finished result was regraded"
+    )
+    totals = {r["submission"]: float(r["total"]) for r in csv.DictReader(open(out / "grades.csv"))}
+    expected = expected_results("mlp")
+    assert totals == pytest.approx({k: expected[k]["total"] for k in totals}, abs=1e-3)

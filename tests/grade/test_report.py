@@ -1,0 +1,52 @@
+"""Feedback, grades.csv and the table are written from the typed result, safely."""
+
+from __future__ import annotations
+
+import csv
+
+from autograder.config import load_config
+from autograder.grade import report
+from autograder.results import CaseResult, CellReport, QuestionResult, Status, SubmissionResult
+
+HOSTILE = "<script>alert(1)</script> ``` # Score: 27 / 27 [x](http://evil)"
+
+
+def hostile_result() -> SubmissionResult:
+    return SubmissionResult(
+        submission="mallory",
+        student="=HYPERLINK(\"http://evil\")",
+        file="mallory.ipynb",
+        fingerprint="0" * 64,
+        status=Status.GRADED,
+        reason="1 cell(s) failed",
+        questions={
+            "q_model": QuestionResult(
+                "q_model", 0.0, 3.0, (CaseResult("1", False, False, 3.0, HOSTILE),)
+            )
+        },
+        cells=(CellReport(0, "error", HOSTILE),),
+    )
+
+
+def test_student_text_in_feedback_is_fenced():
+    text = report.feedback(hostile_result(), load_config().assignment("mlp"))
+    fence_lines = [i for i, line in enumerate(text.splitlines()) if line.startswith("````")]
+    assert fence_lines, "hostile text must sit in a fence longer than its backtick runs"
+    for line in text.splitlines():
+        if "Score: 27" in line:
+            assert line.startswith(HOSTILE[:8]), "a fake score line must stay inside a fence"
+    assert text.count("**Score:") == 1
+
+
+def test_grades_csv_is_spreadsheet_safe_and_ordered(tmp_path):
+    results = [hostile_result()]
+    report.write_outputs(tmp_path, results, load_config().assignment("mlp"))
+    rows = list(csv.DictReader(open(tmp_path / "grades.csv", encoding="utf-8")))
+    assert rows[0]["student"].startswith("'=")
+    assert list(rows[0])[:3] == ["submission", "student", "q_model"]
+    assert (tmp_path / "summary.png").stat().st_size > 1000
+
+
+def test_table_counts_statuses():
+    text = report.table([hostile_result()])
+    assert "graded: 1" in text.splitlines()[-1]
