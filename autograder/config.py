@@ -47,12 +47,18 @@ class Limits:
 
     timeout_s: float = 300.0
     cell_timeout_s: float = 120.0
-    memory_mb: int = 3072
+    memory_mb: int = 3072  # everything the sandbox holds: heap, tmpfs, shm, memfd
+    disk_mb: int = 1024  # its working folder, /tmp and /dev/shm together
+    files: int = 20_000  # files and folders it may create
+    processes: int = 256  # processes and threads at once
 
     def validate(self, where: str) -> None:
         _positive(self.timeout_s, f"{where}.timeout_s")
         _positive(self.cell_timeout_s, f"{where}.cell_timeout_s")
         _positive(self.memory_mb, f"{where}.memory_mb")
+        _positive(self.disk_mb, f"{where}.disk_mb")
+        _positive(self.files, f"{where}.files")
+        _positive(self.processes, f"{where}.processes")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,9 @@ def sample() -> SubmissionResult:
         reason="1 cell(s) failed",
         questions={
             "q_b": QuestionResult(
-                "q_b", 1.5, 3.0,
+                "q_b",
+                1.5,
+                3.0,
                 (CaseResult("1", False, True, 1.5), CaseResult("2", True, False, 1.5, "hidden")),
             ),
             "q_a": QuestionResult("q_a", 0.0, 2.0, (CaseResult("1", False, False, None, "no"),)),

@@ -22,6 +22,7 @@ MAX_ARRAY_BYTES = 16 * 2**20  # larger arrays cross as a digest (shape, dtype, s
 MAX_ITEMS = 200_000  # iterators returned by student functions are materialised up to this
 MAX_DEPTH = 12
 MAX_TOTAL_ARRAY_BYTES = 512 * 2**20  # all arrays of one response together
+MAX_ARRAY_FILE_BYTES = 128 * 2**20  # one array file (model weights cross whole, e.g. 20 MB)
 HEAD_ROWS = 64
 NAMED_FUNCTION_MODULES = ("numpy", "math")
 
@@ -35,7 +36,7 @@ class ArrayStore:
     def __init__(
         self,
         folder: Path | None = None,
-        max_file_bytes: int = MAX_ARRAY_BYTES + 2**16,
+        max_file_bytes: int = MAX_ARRAY_FILE_BYTES,
         max_total_bytes: int = MAX_TOTAL_ARRAY_BYTES,
     ):
         self.folder = folder

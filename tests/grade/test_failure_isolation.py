@@ -18,8 +18,6 @@ from autograder.results import Status
 pytestmark = pytest.mark.slow
 
 
-
-
 def notebook(*sources: str) -> str:
     cells = [
         {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": s}

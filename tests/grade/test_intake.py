@@ -17,8 +17,6 @@ MALFORMED = SUBMISSIONS / "malformed"
 EXPECTED = tomllib.loads((MALFORMED / "expected.toml").read_text())
 
 
-
-
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_committed_fixture_reads_as_expected(name):
     status = EXPECTED[name]["status"]

@@ -14,7 +14,7 @@ HOSTILE = "<script>alert(1)</script> ``` # Score: 27 / 27 [x](http://evil)"
 def hostile_result() -> SubmissionResult:
     return SubmissionResult(
         submission="mallory",
-        student="=HYPERLINK(\"http://evil\")",
+        student='=HYPERLINK("http://evil")',
         file="mallory.ipynb",
         fingerprint="0" * 64,
         status=Status.GRADED,

@@ -242,6 +242,43 @@ def _check_hub_layer(config: dict) -> None:
         raise NotRebuildable(f"hub.KerasLayer options {sorted(set(config) - HUB_LAYER_KEYS)}")
 
 
+MAX_LAYERS = 500
+MAX_SIZE = 200_000  # units, dims, vocabulary: far above any lecture model
+SIZE_KEYS = {"units", "input_dim", "output_dim", "filters", "batch_input_shape", "target_shape",
+             "batch_shape", "input_shape", "input_length", "dims"}  # fmt: skip
+MAX_WEIGHT_ELEMENTS = 60_000_000
+
+
+def _check_bounds(config: Any) -> None:
+    """Refuse before building what would allocate more than any course model does."""
+    layers = 0
+    stack = [config]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            layers += "class_name" in node
+            for key, value in node.items():
+                if key in SIZE_KEYS:
+                    for number in _ints(value):
+                        if number > MAX_SIZE:
+                            raise NotRebuildable(f"{key} {number} is beyond the grader's bound")
+                stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
+    if layers > MAX_LAYERS:
+        raise NotRebuildable(f"{layers} layers is beyond the grader's bound")
+
+
+def _ints(value: Any) -> list[int]:
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int):
+        return [value]
+    if isinstance(value, list):
+        return [n for v in value for n in _ints(v)]
+    return []
+
+
 def _check_config(node: Any, path: str = "model") -> None:
     if isinstance(node, dict):
         class_name = node.get("class_name")
@@ -270,7 +307,12 @@ def rebuild_keras_model(node: dict, store: ArrayStore, name: str, calls: dict | 
     from tensorflow import keras
 
     try:
-        _check_config(json.loads(node["config"]))
+        config = json.loads(node["config"])
+        _check_bounds(config)
+        _check_config(config)
+        weights = [store.get(ref) for ref in node["weights"]]
+        if sum(w.size for w in weights) > MAX_WEIGHT_ELEMENTS:
+            raise NotRebuildable("the model's weights are beyond the grader's bound")
     except NotRebuildable as exc:
         return RemoteModel(node, store, name, calls or {}, str(exc))
     except Exception as exc:
@@ -282,7 +324,7 @@ def rebuild_keras_model(node: dict, store: ArrayStore, name: str, calls: dict | 
 
             custom["KerasLayer"] = hub.KerasLayer
         model = keras.models.model_from_json(node["config"], custom_objects=custom)
-        model.set_weights([store.get(ref) for ref in node["weights"]])
+        model.set_weights(weights)
     except Exception as exc:  # any refusal or failure means: no usable model
         return InvalidModel(name, f"the model could not be rebuilt ({exc})")
     compiled = node.get("compiled") or {}

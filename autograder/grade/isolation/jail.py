@@ -1,0 +1,104 @@
+"""The bubblewrap command line for an allow-list jail.
+
+Inside, nothing of the host exists but what is listed: ``/usr`` (system libraries and tools),
+the Python installation and virtual environment (read-only, at their own paths: the interpreter
+finds its libraries there), the read-only binds the caller names (data, tests, the kit's code),
+and the writable binds (a private working folder, ``/tmp``, ``/dev/shm``, all on one size- and
+inode-limited tmpfs made by the caller). ``/proc`` is the jail's own, ``/dev`` minimal, ``/sys``
+absent, the network namespace empty.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.grade.isolation import Mode
+
+NOBODY = 65534
+PASSWD = b"nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
+GROUP = b"nogroup:x:65534:\n"
+ETC_FILES = ("/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives", "/etc/fonts",
+             "/etc/mime.types", "/etc/ssl/certs")  # fmt: skip  # nothing secret, all optional
+
+
+@dataclass
+class JailSpec:
+    command: list[str]
+    workdir: str  # inside
+    env: dict[str, str]
+    ro_binds: list[tuple[str, str]] = field(default_factory=list)  # (host, inside)
+    rw_binds: list[tuple[str, str]] = field(default_factory=list)
+    file_size_mb: int = 256
+    open_files: int = 1024
+    data_mb: int = 0  # rlimit DATA (weak modes only, where no cgroup counts memory; 0: none)
+    processes: int = 0  # rlimit NPROC (weak modes only; 0: none)
+
+
+def python_binds() -> list[tuple[str, str]]:
+    """The interpreter's installation and the virtual environment, at their own paths."""
+    paths = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}
+    return [(p, p) for p in sorted(paths)]
+
+
+def jail_argv(spec: JailSpec, *, mode: Mode, seccomp_fd: int, passwd_fd: int, group_fd: int):
+    """The full command: bwrap, then prlimit and setpriv inside, then the command."""
+    argv = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
+            "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]  # fmt: skip
+    if mode is Mode.UNPRIVILEGED:
+        argv += ["--unshare-user", "--disable-userns", "--uid", str(NOBODY), "--gid", str(NOBODY)]
+    made: set[str] = set()
+    argv += _dirs("/etc", made)
+    argv += ["--ro-bind", "/usr", "/usr"]
+    for top in ("/bin", "/sbin", "/lib", "/lib64", "/lib32"):
+        if os.path.islink(top):
+            argv += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            argv += ["--ro-bind", top, top]
+    for path in ETC_FILES:
+        argv += ["--ro-bind-try", path, path]
+    argv += ["--perms", "0644", "--file", str(passwd_fd), "/etc/passwd"]
+    argv += ["--perms", "0644", "--file", str(group_fd), "/etc/group"]
+    argv += ["--proc", "/proc", "--dev", "/dev"]
+    for host, inside in [*python_binds(), *spec.ro_binds]:
+        argv += _dirs(str(Path(inside).parent), made)
+        argv += ["--ro-bind", host, inside]
+    for host, inside in spec.rw_binds:
+        argv += _dirs(str(Path(inside).parent), made)
+        argv += ["--bind", host, inside]
+    argv += ["--chdir", spec.workdir, "--clearenv", "--hostname", "sandbox"]
+    for key, value in sorted(spec.env.items()):
+        argv += ["--setenv", key, value]
+    argv += ["--seccomp", str(seccomp_fd)]
+    if mode is Mode.STRONG:
+        argv += ["--remount-ro", "/"]
+    argv += ["--", *limits_argv(spec)]
+    if mode is Mode.STRONG:
+        argv += ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+                 "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]  # fmt: skip
+    return [*argv, *spec.command]
+
+
+def limits_argv(spec: JailSpec) -> list[str]:
+    """prlimit before privileges drop: hard limits the student cannot raise."""
+    argv = ["prlimit", "--core=0", f"--fsize={spec.file_size_mb * 2**20}",
+            f"--nofile={spec.open_files}"]  # fmt: skip
+    if spec.data_mb:
+        argv.append(f"--data={spec.data_mb * 2**20}")
+    if spec.processes:
+        argv.append(f"--nproc={spec.processes}")
+    return [*argv, "--"]
+
+
+def _dirs(path: str, made: set[str]) -> list[str]:
+    """World-traversable folders for ``path`` and its parents (bwrap would make them 0700)."""
+    argv = []
+    parts = Path(path).parts
+    for i in range(2, len(parts) + 1):
+        folder = str(Path(*parts[:i]))
+        if folder not in made:
+            made.add(folder)
+            argv += ["--perms", "0755", "--dir", folder]
+    return argv
