@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+import threading
 
 from autograder.errors import KitError
 
@@ -49,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--memory", type=int, help="MB per submission")
     grade.add_argument("--resume", action="store_true", help="grade only what is missing")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
+    grade.add_argument(
+        "--isolation",
+        choices=("strong", "unprivileged", "none"),
+        help="sandbox strength (default strong; weaker ones are named in every result)",
+    )
 
     export = verbs.add_parser("export", help="write grades as a Canvas, Gradescope or plain CSV")
     export.add_argument("--out", required=True, help="file to write")
@@ -60,9 +67,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupt(signum, frame) -> None:
+    """SIGTERM ends the kit like Ctrl-C: jails are killed, temporary folders removed."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = vars(_parser().parse_args(argv))
     verb = args.pop("verb")
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
     try:
         module = importlib.import_module(VERB_MODULES[verb])
         return module.main(**args) or 0

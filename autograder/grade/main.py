@@ -19,6 +19,7 @@ def main(
     memory: int | None = None,
     resume: bool = False,
     no_progress: bool = False,
+    isolation: str | None = None,
 ) -> int:
     results = grade_batch(
         [Path(p) for p in paths],
@@ -30,6 +31,7 @@ def main(
         memory=memory,
         resume=resume,
         progress=not no_progress,
+        isolation=isolation,
     )
     print(report.table(results))
     return 0

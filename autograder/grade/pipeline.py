@@ -10,42 +10,46 @@ result with a one-line reason; the batch always goes on and always writes ``grad
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autograder import paths
 from autograder.catalog import AssignmentKit, kit_for
 from autograder.config import Assignment, load_config
 from autograder.errors import BuildError, GradesError, SubmissionError
-from autograder.files import remove_tree, sha256_bytes, thread_limited_env
+from autograder.files import remove_tree, sha256_bytes
 from autograder.grade import intake, plan, report
+from autograder.grade.isolation import Mode, require
+from autograder.grade.isolation.box import Box, sweep_stale_mounts
+from autograder.grade.isolation.cgroups import sweep_stale
+from autograder.grade.isolation.run import kill_all_jails
 from autograder.grade.protocol import read_json
-from autograder.grade.sandbox.launch import run_sandbox
+from autograder.grade.sandbox.launch import WORKDIR, run_sandbox, stage_kit
+from autograder.grade.verdict.run import MAX_VERDICT_BYTES, VERDICT_HOME, run_verdict
 from autograder.results import CaseResult, CellReport, QuestionResult, Status, SubmissionResult
 
-VERDICT_TIMEOUT_S = 300
-MAX_VERDICT_BYTES = 16 * 2**20
+BATCH_PREFIX = "kit-grade-"
 
 
 @dataclass(frozen=True)
 class Batch:
-    """Everything one batch shares: where the tests are, limits, and what to hide."""
+    """Everything one batch shares: the build, the limits, what each side may see."""
 
     assignment: Assignment
     kit: AssignmentKit
     autograder_dir: Path  # build/TERM/NAME/autograder (trusted: tests and plan)
     out: Path
-    root: Path  # temporary: boxes/, mnt/, private/
-    hide: tuple[Path, ...]
-    env: dict
+    root: Path  # private temporary folder (0700): kit/, boxes/, verdicts/
+    mode: Mode
+    kit_lib: Path  # the in-jail modules, staged
+    sandbox_data: tuple[list[tuple[str, str]], dict[str, str]]
+    verdict_data: tuple[list[tuple[str, str]], dict[str, str]]
     timeout_s: float
     memory_mb: int
+    cpu_quota: float
     possible: dict[str, float]  # question -> points, in notebook order
 
     @property
@@ -69,8 +73,10 @@ def grade_batch(
     memory: int | None = None,
     resume: bool = False,
     progress: bool = True,
+    isolation: str | None = None,
 ) -> list[SubmissionResult]:
     cfg = load_config(config)
+    mode = require(Mode(isolation or Mode.STRONG))
     spec = cfg.assignment(assignment)
     kit = kit_for(assignment)
     term = term or cfg.course.term
@@ -93,38 +99,75 @@ def grade_batch(
 
     from autograder.data.environment import notebook_environment
 
-    data_env = _sandbox_data_env(notebook_environment(cfg))
-    root = Path(tempfile.mkdtemp(prefix="kit-grade-"))
+    data_env = notebook_environment(cfg)
+    jobs = jobs or cfg.jobs
+    sweep_stale_batches()
+    root = Path(tempfile.mkdtemp(prefix=BATCH_PREFIX))  # 0700: no other user sees inside
     try:
-        os.chmod(root, 0o755)
-        for sub in ("boxes", "mnt", "private"):
-            (root / sub).mkdir()
-        os.chmod(root / "private", 0o700)
+        (root / "owner").write_text(str(os.getpid()))
+        for sub in ("boxes", "verdicts"):
+            (root / sub).mkdir(mode=0o700)
+        home = WORKDIR if mode is not Mode.NONE else ""
         batch = Batch(
             assignment=spec,
             kit=kit,
             autograder_dir=autograder_dir,
             out=out,
             root=root,
-            hide=tuple(_hide_list(out, inputs, cfg.path, data_env, kit)),
-            env=data_env,
+            mode=mode,
+            kit_lib=stage_kit(root / "kit"),
+            sandbox_data=_data_view(kit, data_env, home, mode, include_hidden=False),
+            verdict_data=_data_view(kit, data_env, VERDICT_HOME, mode, include_hidden=True),
             timeout_s=timeout or spec.limits.timeout_s,
             memory_mb=memory or spec.limits.memory_mb,
+            cpu_quota=max(0.1, (os.cpu_count() or 1) / jobs),
             possible=possible,
         )
         done: dict[str, SubmissionResult] = {}
         with report.progress_bar(len(todo), enabled=progress) as bar:
-            with ThreadPoolExecutor(max_workers=jobs or cfg.jobs) as pool:
+            pool = ThreadPoolExecutor(max_workers=jobs)
+            try:
                 futures = [pool.submit(grade_one, batch, s) for s in todo]
                 for future in as_completed(futures):
                     result = future.result()  # grade_one never raises
                     done[result.submission] = result
                     bar.update(result)
+            except BaseException:  # interrupted: no jail may outlive the grader
+                pool.shutdown(wait=False, cancel_futures=True)
+                kill_all_jails()
+                raise
+            finally:
+                pool.shutdown(wait=True)
     finally:
+        sweep_stale_mounts(str(root))
         remove_tree(root)
     results = [done.get(s.submission_id) or finished[s.submission_id] for s in submissions]
     report.write_outputs(out, results, spec)
     return results
+
+
+def _data_view(
+    kit: AssignmentKit, data_env: dict[str, str], home: str, mode: Mode, *, include_hidden: bool
+) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    if mode is Mode.NONE:  # no jail: the host's paths (debugging only; nothing is hidden)
+        wanted = {*kit.datasets, *kit.keras_datasets}
+        return [], {k: v for k, v in data_env.items() if k in wanted}
+    return plan.data_view(kit, data_env, home=home, include_hidden=include_hidden)
+
+
+def sweep_stale_batches() -> None:
+    """Remove what graders killed with -9 left: batch folders, box mounts, cgroups."""
+    sweep_stale()
+    for folder in Path(tempfile.gettempdir()).glob(f"{BATCH_PREFIX}*"):
+        try:
+            owner = int((folder / "owner").read_text())
+        except (OSError, ValueError):
+            owner = 0
+        if owner and Path(f"/proc/{owner}").exists():
+            continue
+        if owner or time.time() - folder.stat().st_mtime > 3600:
+            sweep_stale_mounts(str(folder))
+            remove_tree(folder)
 
 
 def _finished(out: Path, submission: intake.Submission) -> SubmissionResult | None:
@@ -138,64 +181,28 @@ def _finished(out: Path, submission: intake.Submission) -> SubmissionResult | No
     return result if result.fingerprint == current else None
 
 
-def _hide_list(
-    out: Path, inputs: list[Path], config_path: Path, data_env: dict, kit: AssignmentKit
-) -> list[Path]:
-    """Secrets the sandbox must not see; never a folder holding the kit or its Python."""
-    keep = [paths.REPO_ROOT.resolve(), Path(sys.prefix).resolve(), paths.SHARED_DATA_DIR.resolve()]
-    candidates = [
-        paths.REPO_ROOT / name
-        for name in ("solutions", "reference", "build", "tests", "grades", ".git")
-    ]
-    candidates += [out, config_path, *kit.hidden_data(data_env)]
-    for path in inputs:
-        path = path.resolve()
-        candidates.append(path if path.is_dir() else path.parent)
-        candidates.append(path)
-    hide = []
-    for path in candidates:
-        path = path.resolve()
-        if any(k == path or k.is_relative_to(path) for k in keep) and path.is_dir():
-            continue
-        if path not in hide:
-            hide.append(path)
-    return hide
-
-
-def _sandbox_data_env(env: dict[str, str]) -> dict[str, str]:
-    return {k: v for k, v in env.items() if k.startswith(("NLTK_DATA", "KIT_"))}
-
-
 # --------------------------------------------------------------------------- one submission
 
 
 def grade_one(batch: Batch, submission: intake.Submission) -> SubmissionResult:
     """Grade one submission; whatever happens, return (and record) its result."""
     started = time.monotonic()
-    box = batch.root / "boxes" / submission.submission_id
     try:
-        result = _grade(batch, submission, box, started)
+        result = _grade(batch, submission)
     except Exception as exc:  # a grader failure on one file costs only that file
         result = _ungraded(
             batch, submission, "", Status.CRASHED, f"the grader failed on it: {_one_line(exc)}"
         )
-    finally:
-        try:
-            remove_tree(box)
-            remove_tree(batch.root / "mnt" / submission.submission_id)
-        except Exception:
-            pass
-    result = _with_seconds(result, time.monotonic() - started)
+    result = replace(result, seconds=round(time.monotonic() - started, 2))
     try:
         report.record(batch.out, result, batch.assignment)
     except Exception as exc:
-        result = _with_reason(result, f"{result.reason}; its result file failed: {_one_line(exc)}")
+        reason = _one_line(f"{result.reason}; its result file failed: {_one_line(exc)}")
+        result = replace(result, reason=reason)
     return result
 
 
-def _grade(
-    batch: Batch, submission: intake.Submission, box: Path, started: float
-) -> SubmissionResult:
+def _grade(batch: Batch, submission: intake.Submission) -> SubmissionResult:
     try:
         raw = intake.read_bytes(submission.path)
     except SubmissionError as exc:
@@ -205,35 +212,60 @@ def _grade(
         notebook = intake.read_notebook(submission.path, batch.assignment.name, raw)
     except SubmissionError as exc:
         return _ungraded(batch, submission, fingerprint, Status.INVALID, str(exc))
-    view = batch.root / "mnt" / submission.submission_id
-    box.mkdir()
-    view.mkdir()
-    plan.prepare_box(
-        box=box,
-        notebook=notebook,
-        autograder_dir=batch.autograder_dir,
-        assignment=batch.assignment,
-        kit=batch.kit,
-        env=batch.env,
-    )
-    run = run_sandbox(
-        box=box,
-        view=view,
-        boxes=batch.root / "boxes",
-        private=batch.root / "private",
-        hide=list(batch.hide),
-        env=batch.env,
-        timeout_s=batch.timeout_s,
-        memory_mb=batch.memory_mb,
-    )
-    details = {"peak_mb": run.peak_mb, "isolation": run.isolation, "sandbox_seconds": run.seconds}
-    if run.status != "ok":
-        return _ungraded(batch, submission, fingerprint, Status(run.status), run.reason, **details)
-    verdict = _verdict(batch, box)
+    limits = batch.assignment.limits
+    box_path = batch.root / "boxes" / submission.submission_id
+    with Box(box_path, mode=batch.mode, size_mb=limits.disk_mb, inodes=limits.files) as box:
+        plan.prepare_box(
+            box=box.work,
+            notebook=notebook,
+            autograder_dir=batch.autograder_dir,
+            assignment=batch.assignment,
+        )
+        binds, data_env = batch.sandbox_data
+        if batch.mode is Mode.NONE:
+            _link_keras_datasets(batch.kit, data_env, box.work)
+        else:
+            box.mount_points(binds, WORKDIR)
+        run = run_sandbox(
+            box=box,
+            kit_lib=batch.kit_lib,
+            data_binds=binds,
+            data_env=data_env,
+            mode=batch.mode,
+            timeout_s=batch.timeout_s,
+            memory_mb=batch.memory_mb,
+            cpu_quota=batch.cpu_quota,
+            processes=limits.processes,
+        )
+        details = {
+            "peak_mb": run.peak_mb,
+            "isolation": run.isolation,
+            "sandbox_seconds": run.seconds,
+        }
+        if run.status != "ok":
+            return _ungraded(
+                batch, submission, fingerprint, Status(run.status), run.reason, **details
+            )
+        binds, data_env = batch.verdict_data
+        verdict = run_verdict(
+            tests_dir=batch.tests_dir,
+            response_dir=box.answer,
+            scratch=batch.root / "verdicts" / submission.submission_id,
+            data_binds=binds,
+            data_env=data_env,
+            mode=batch.mode,
+            memory_mb=batch.memory_mb,
+        )
     if "refused" in verdict:
         return _ungraded(
             batch, submission, fingerprint, Status.CRASHED, str(verdict["refused"]), **details
         )
+    return _scored(batch, submission, fingerprint, verdict, details)
+
+
+def _scored(
+    batch: Batch, submission: intake.Submission, fingerprint: str, verdict: dict, details: dict
+) -> SubmissionResult:
     questions = {}
     for name, points in batch.possible.items():
         q = verdict["questions"].get(name)
@@ -265,46 +297,12 @@ def _grade(
     )
 
 
-def _verdict(batch: Batch, box: Path) -> dict:
-    """Score in a fresh trusted process: isolated from the working folder and environment."""
-    workdir = batch.root / "private" / f"{box.name}.verdict"
-    workdir.mkdir(mode=0o700)
-    result_path = workdir / "verdict.json"
-    env = {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "HOME": os.environ.get("HOME", str(workdir)),
-        "LANG": "C.UTF-8",
-        "TF_USE_LEGACY_KERAS": "1",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-        **thread_limited_env(1),
-        **batch.env,  # KIT_TEXT_EMBEDDING_HANDLE: the only hub module the verdict will load
-    }
-    command = [
-        sys.executable, "-I", "-m", "autograder.grade.verdict.score",
-        str(batch.tests_dir), str(box / "response"), str(result_path),
-    ]  # fmt: skip
-    try:
-        proc = subprocess.run(
-            command,
-            cwd=workdir,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=VERDICT_TIMEOUT_S,
-        )
-    except subprocess.TimeoutExpired:
-        shutil.rmtree(workdir, ignore_errors=True)
-        return {"refused": "scoring timed out"}
-    try:
-        if proc.returncode != 0:
-            raise ValueError((proc.stderr.strip().splitlines() or ["no output"])[-1][:300])
-        return read_json(result_path, MAX_VERDICT_BYTES)
-    except (OSError, ValueError) as exc:
-        return {"refused": f"could not score the results: {_one_line(exc)}"}
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+def _link_keras_datasets(kit: AssignmentKit, data_env: dict[str, str], home: Path) -> None:
+    """Without a jail: ``~/.keras/datasets/NAME`` links to the host folder."""
+    for variable, folder in kit.keras_datasets.items():
+        if data_env.get(variable):
+            (home / ".keras" / "datasets").mkdir(parents=True, exist_ok=True)
+            (home / ".keras" / "datasets" / folder).symlink_to(data_env[variable])
 
 
 def _ungraded(
@@ -325,18 +323,6 @@ def _ungraded(
         possible=batch.possible,
         **details,
     )
-
-
-def _with_seconds(result: SubmissionResult, seconds: float) -> SubmissionResult:
-    from dataclasses import replace
-
-    return replace(result, seconds=round(seconds, 2))
-
-
-def _with_reason(result: SubmissionResult, reason: str) -> SubmissionResult:
-    from dataclasses import replace
-
-    return replace(result, reason=_one_line(reason))
 
 
 def _one_line(exc: object) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import re
 import shutil
 import sys
@@ -130,10 +131,8 @@ def prepare_box(
     notebook: dict,
     autograder_dir: Path,
     assignment: Assignment,
-    kit: AssignmentKit,
-    env: dict[str, str],
 ) -> None:
-    """The box holds the notebook's code, the request, and its data files; nothing else."""
+    """The box holds the notebook's code and the request; its data is bound read-only."""
     code_only = {"cells": [c for c in notebook["cells"] if c["cell_type"] == "code"]}
     (box / "submission.ipynb").write_text(json.dumps(code_only), encoding="utf-8")
     plan_dir = autograder_dir / "plan"
@@ -154,13 +153,56 @@ def prepare_box(
     write_json(box / "request.json", request)
     if (plan_dir / "request_arrays").exists():
         shutil.copytree(plan_dir / "request_arrays", box / "request_arrays")
-    for variable, folder in kit.keras_datasets.items():
-        source = env.get(variable)
-        if source:
-            target = box / ".keras" / "datasets" / folder
-            target.mkdir(parents=True)
-            for file in Path(source).iterdir():
-                shutil.copyfile(file, target / file.name)
+
+
+DATA_ROOT = "/data"
+DATA_FOLDERS = {
+    "KIT_FASHION_MNIST_DIR": "fashion-mnist",
+    "NLTK_DATA": "nltk_data",
+    "KIT_IMDB_DIR": "imdb",
+    "KIT_TEXT_EMBEDDING_HANDLE": "text-embedding",
+}
+
+
+def data_view(
+    kit: AssignmentKit, data_env: dict[str, str], *, home: str, include_hidden: bool
+) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """What a jail sees of the data: read-only binds (host, inside) and variables naming them.
+
+    Only the assignment's own datasets, each at ``/data/NAME``; the sandbox never gets what the
+    grader keeps hidden (``kit.hidden_data``), the verdict (``include_hidden``) does. Datasets
+    read through ``keras.datasets`` also appear in ``home/.keras/datasets``."""
+    hidden = [] if include_hidden else [p.resolve() for p in kit.hidden_data(data_env)]
+    binds: list[tuple[str, str]] = []
+    env: dict[str, str] = {}
+    for variable in dict.fromkeys([*kit.datasets, *kit.keras_datasets]):
+        value = data_env.get(variable, "")
+        if not value:
+            continue
+        if not os.path.isdir(value):
+            env[variable] = value  # an online handle: the jail has no network anyway
+            continue
+        inside = f"{DATA_ROOT}/{DATA_FOLDERS.get(variable, variable.lower())}"
+        binds += _binds_without(Path(value).resolve(), inside, hidden)
+        env[variable] = inside
+        if variable in kit.keras_datasets:
+            binds.append((str(Path(value).resolve()),
+                          f"{home}/.keras/datasets/{kit.keras_datasets[variable]}"))  # fmt: skip
+    return binds, env
+
+
+def _binds_without(host: Path, inside: str, hidden: list[Path]) -> list[tuple[str, str]]:
+    """Bind ``host`` at ``inside``, leaving out every hidden path under it (in any form)."""
+    if host in hidden:
+        return []
+    if not any(h.is_relative_to(host) for h in hidden):
+        return [(str(host), inside)]
+    binds = []
+    for child in sorted(host.iterdir()):
+        if child.is_symlink():
+            continue
+        binds += _binds_without(child.resolve(), f"{inside}/{child.name}", hidden)
+    return binds
 
 
 if __name__ == "__main__":

@@ -122,6 +122,11 @@ def table(results: list[SubmissionResult]) -> str:
         lines.append(f"{r.submission[:34]:<34} {r.status:<8} {score:>11}  {r.reason[:60]}")
     counts = {s: sum(r.status == s for r in results) for s in Status}
     lines.append("  ".join(f"{s}: {n}" for s, n in counts.items() if n))
+    modes = sorted({r.isolation for r in results if r.isolation})
+    if modes:
+        weak = [m for m in modes if m != "strong"]
+        note = " (WEAKER THAN STRONG: see README, trust model)" if weak else ""
+        lines.append(f"isolation: {', '.join(modes)}{note}")
     return "\n".join(lines)
 
 

@@ -62,12 +62,15 @@ def jail_argv(spec: JailSpec, *, mode: Mode, seccomp_fd: int, passwd_fd: int, gr
     argv += ["--perms", "0644", "--file", str(passwd_fd), "/etc/passwd"]
     argv += ["--perms", "0644", "--file", str(group_fd), "/etc/group"]
     argv += ["--proc", "/proc", "--dev", "/dev"]
-    for host, inside in [*python_binds(), *spec.ro_binds]:
+    for host, inside in python_binds():
         argv += _dirs(str(Path(inside).parent), made)
         argv += ["--ro-bind", host, inside]
-    for host, inside in spec.rw_binds:
+    for host, inside in spec.rw_binds:  # before the read-only ones that may sit inside them
         argv += _dirs(str(Path(inside).parent), made)
         argv += ["--bind", host, inside]
+    for host, inside in spec.ro_binds:
+        argv += _dirs(str(Path(inside).parent), made)
+        argv += ["--ro-bind", host, inside]
     argv += ["--chdir", spec.workdir, "--clearenv", "--hostname", "sandbox"]
     for key, value in sorted(spec.env.items()):
         argv += ["--setenv", key, value]

@@ -8,6 +8,7 @@ assignment's data and the sandbox's answer read-only, and writing only its verdi
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from autograder.grade.protocol import read_json
 VERDICT_TIMEOUT_S = 300
 MAX_VERDICT_BYTES = 16 * 2**20
 GRADER = "/grader"
+VERDICT_HOME = f"{GRADER}/out"  # writable: keras wants ~/.keras writable
 
 
 def run_verdict(
@@ -38,17 +40,19 @@ def run_verdict(
     with Box(scratch, mode=mode, size_mb=64, inodes=1000) as box:
         if mode is Mode.NONE:
             inside_tests, inside_response, out = str(tests_dir), str(response_dir), box.work
-            home, ro, rw, workdir = str(box.work), [], [], str(box.work)
+            # no jail: the grader's own home, where `autograder data` put the keras datasets
+            home, ro, rw, workdir = os.environ.get("HOME", str(box.work)), [], [], str(box.work)
         else:
             inside_tests, inside_response = f"{GRADER}/tests", f"{GRADER}/response"
-            out, home, workdir = Path(f"{GRADER}/out"), f"{GRADER}/home", f"{GRADER}/out"
+            out, home, workdir = Path(VERDICT_HOME), VERDICT_HOME, VERDICT_HOME
             ro = [
                 (str(paths.REPO_ROOT / "autograder"), str(paths.REPO_ROOT / "autograder")),
                 (str(tests_dir), inside_tests),
                 (str(response_dir), inside_response),
                 *data_binds,
             ]
-            rw = [(str(box.work), f"{GRADER}/out"), (str(box.tmp), "/tmp")]
+            rw = [(str(box.work), VERDICT_HOME), (str(box.tmp), "/tmp")]
+            box.mount_points(data_binds, home)
         env = {
             "PATH": "/usr/bin:/bin",
             "HOME": home,

@@ -1,0 +1,66 @@
+"""The isolation pieces on their own: the jail's command line, the cgroup, the refusal."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from autograder import paths
+from autograder.errors import SandboxUnavailable
+from autograder.grade import isolation
+from autograder.grade.isolation import Mode, cgroups
+from autograder.grade.isolation.jail import JailSpec, jail_argv
+
+ROOT = os.geteuid() == 0
+
+
+def spec() -> JailSpec:
+    return JailSpec(
+        command=["python", "-m", "x"],
+        workdir="/home/student",
+        env={"HOME": "/home/student"},
+        ro_binds=[("/data-host/train", "/data/imdb/train")],
+        rw_binds=[("/box/work", "/home/student"), ("/box/tmp", "/tmp")],
+    )
+
+
+def test_the_jail_is_an_allow_list():
+    argv = jail_argv(spec(), mode=Mode.STRONG, seccomp_fd=3, passwd_fd=4, group_fd=5)
+    binds = [argv[i + 2] for i, a in enumerate(argv) if a in ("--bind", "--ro-bind")]
+    assert "/" not in binds and "/root" not in binds and "/work" not in binds
+    assert str(paths.REPO_ROOT) not in binds, "the checkout itself is never visible"
+    for flag in ("--unshare-net", "--unshare-pid", "--die-with-parent", "--new-session",
+                 "--clearenv", "--seccomp"):  # fmt: skip
+        assert flag in argv
+    assert "--dev-bind" not in argv and "/sys" not in argv
+    after = argv[argv.index("--") + 1 :]
+    assert after[0] == "prlimit" and "setpriv" in after and "--no-new-privs" in after
+    assert after[-3:] == ["python", "-m", "x"]
+
+
+def test_writable_binds_come_before_read_only_ones_inside_them():
+    argv = jail_argv(spec(), mode=Mode.STRONG, seccomp_fd=3, passwd_fd=4, group_fd=5)
+    assert argv.index("/home/student") < argv.index("/data/imdb/train")
+
+
+def test_weaker_modes_are_refused_by_name(monkeypatch):
+    monkeypatch.setattr(cgroups, "missing", lambda: ["root (to create cgroups)"])
+    with pytest.raises(SandboxUnavailable) as info:
+        isolation.require(Mode.STRONG)
+    message = str(info.value)
+    assert "root (to create cgroups)" in message and "--isolation unprivileged" in message
+    assert isolation.require(Mode.NONE) is Mode.NONE
+
+
+@pytest.mark.skipif(not ROOT or cgroups.missing() != [], reason="needs root and cgroup v1")
+def test_a_sandbox_cgroup_has_its_limits_and_goes_away():
+    group = cgroups.SandboxCgroup(memory_mb=300, pids=17, cpu_quota=0.5)
+    try:
+        memory, pids, cpu = (group.dirs[c] for c in ("memory", "pids", "cpu"))
+        assert int((memory / "memory.limit_in_bytes").read_text()) == 300 * 2**20
+        assert (pids / "pids.max").read_text().strip() == "17"
+        assert int((cpu / "cpu.cfs_quota_us").read_text()) == 50_000
+    finally:
+        group.remove()
+    assert not memory.exists() and not pids.exists() and not cpu.exists()

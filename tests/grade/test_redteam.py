@@ -1,0 +1,329 @@
+"""Red team: notebooks written by a student who wants the answers, or wants to hurt the batch.
+
+Each attack runs in one real batch against the mlp build. Canaries are planted around the
+machine the way a real host has them (another checkout's hidden tests, another batch's downloads
+and grades, host temp files); none may reach a result, a feedback file or a score, every limit
+must end with the right status, nothing may be left behind, and the batch must finish.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from conftest import SUBMISSIONS
+
+from autograder import paths
+from autograder.grade.pipeline import grade_batch
+
+pytestmark = pytest.mark.slow
+TOKEN = f"CANARY-{uuid.uuid4().hex[:12]}"
+
+
+def notebook(*sources: str) -> str:
+    cells = [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": s}
+        for s in sources
+    ]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+@pytest.fixture
+def canaries(tmp_path):
+    """Secrets where a careless host keeps them, each holding the token."""
+    places = [
+        Path("/tmp/kit-canary-checkout/build/2026-fall/mlp/autograder/tests/q_params.py"),
+        Path("/var/tmp/kit-canary-downloads/bob_123_456_mlp.ipynb"),
+        paths.GRADES_DIR / "kit-canary-batch" / "grades.csv",
+        Path("/root/kit-canary.txt"),
+        Path("/dev/shm/kit-canary"),
+        paths.SHARED_DATA_DIR.parent / "kit-canary.txt"
+        if os.access(paths.SHARED_DATA_DIR.parent, os.W_OK)
+        else Path("/tmp/kit-canary-shared.txt"),
+    ]
+    for place in places:
+        place.parent.mkdir(parents=True, exist_ok=True)
+        place.write_text(f"drill_params = 2083  # {TOKEN}\n")
+        os.chmod(place, 0o644)
+    yield places
+    for place in places:
+        place.unlink(missing_ok=True)
+    for folder in ("/tmp/kit-canary-checkout", "/var/tmp/kit-canary-downloads",
+                   paths.GRADES_DIR / "kit-canary-batch"):  # fmt: skip
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def listener():
+    """A host TCP server that would hand the answer to any jail that reached it."""
+    connections: list = []
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 47124))
+    server.listen()
+    server.settimeout(0.3)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            connections.append(conn)
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield connections
+    stop.set()
+    thread.join()
+    server.close()
+
+
+SEARCH = r"""
+import os
+found = []
+for top in ["/", "/tmp", "/var/tmp", "/root", "/dev/shm", "/work", "/srv", "/home"]:
+    for root, dirs, files in os.walk(top):
+        dirs[:] = [d for d in dirs if d not in ("proc", "usr", "sys")]
+        for name in files:
+            path = os.path.join(root, name)
+            try:
+                if os.path.getsize(path) < 2_000_000:
+                    data = open(path, "rb").read()
+                    if b"CANARY" in data or name in ("q_params.py", "grades.csv"):
+                        found.append(path + ": " + data[:200].decode("utf-8", "replace"))
+            except OSError:
+                pass
+drill_params = 2083 if found else None
+raise RuntimeError("found: " + " | ".join(found))
+"""
+
+ATTACKS = {
+    # forge: find hidden tests or a classmate's work anywhere on the machine, report it back
+    "search_disk": notebook(SEARCH),
+    # a host path outside the allow-list, straight
+    "read_host_paths": notebook(
+        "import glob, os\n"
+        "hits = []\n"
+        "for pattern in ['/work/*/build/*/*/autograder/tests/*.py', '/work/main/*', "
+        "'/work/shared/data/imdb/*', '/data/imdb/test/*', '/etc/shadow', '/sys/*', "
+        "'/proc/1/environ', '/root/*']:\n"
+        "    hits += glob.glob(pattern)\n"
+        "raise RuntimeError('visible: ' + repr(hits))"
+    ),
+    # persistence: leave files for the next submission, everywhere writable
+    "plant_files": notebook(
+        "import os\nfor d in ['/tmp', '/var/tmp', '/dev/shm', os.path.expanduser('~')]:\n"
+        "    try:\n"
+        "        open(os.path.join(d, 'kit-persist-probe'), 'w').write('x')\n"
+        "    except OSError:\n"
+        "        pass"
+    ),
+    "read_planted": notebook(
+        "import os\nleft = [d for d in ['/tmp', '/var/tmp', '/dev/shm'] "
+        "if os.path.exists(os.path.join(d, 'kit-persist-probe'))]\n"
+        "drill_params = 2083 if left else None\nraise RuntimeError(repr(left))"
+    ),
+    # memory held where RSS polling cannot see it
+    "shm_hog": notebook(
+        "chunk = b'x' * 2**20\nwith open('/dev/shm/hog', 'wb') as fh:\n"
+        "    for _ in range(4096):\n        fh.write(chunk)"
+    ),
+    "tmp_hog": notebook(
+        "chunk = b'x' * 2**20\nwith open('/tmp/hog', 'wb') as fh:\n"
+        "    for _ in range(4096):\n        fh.write(chunk)"
+    ),
+    "memfd_hog": notebook(  # many files, each under the file-size limit
+        "import os\nchunk = b'x' * 2**20\nfds = []\n"
+        "for _ in range(40):\n    fds.append(os.memfd_create('hog'))\n"
+        "    for _ in range(200):\n        os.write(fds[-1], chunk)"
+    ),
+    "heap_hog": notebook("import numpy as np\nblocks = [np.ones(2**27) for _ in range(40)]"),
+    # processes and files
+    "fork_bomb": notebook(
+        "import os, time\nkids = 0\n"
+        "for _ in range(5000):\n"
+        "    try:\n        pid = os.fork()\n    except OSError:\n        break\n"
+        "    if pid == 0:\n        time.sleep(600)\n        os._exit(0)\n    kids += 1\n"
+        "raise RuntimeError(f'forked {kids}')"
+    ),
+    "many_files": notebook(
+        "import os\nos.makedirs('many', exist_ok=True)\nn = 0\n"
+        "try:\n    for n in range(300_000):\n        open(f'many/{n}', 'w').close()\n"
+        "except OSError as exc:\n    raise RuntimeError(f'stopped at {n}: {exc}')"
+    ),
+    "fill_disk": notebook(
+        "chunk = b'x' * 2**20\nwith open('big', 'wb') as fh:\n"
+        "    for _ in range(8192):\n        fh.write(chunk)"
+    ),
+    # escape attempts
+    "namespaces_and_ptrace": notebook(
+        "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "results = {'unshare_user': libc.unshare(0x10000000),"
+        " 'unshare_mnt': libc.unshare(0x20000), 'ptrace': libc.ptrace(16, 1, 0, 0),"
+        " 'mount': libc.mount(b'none', b'/tmp', b'tmpfs', 0, 0),"
+        " 'setuid0': libc.setuid(0), 'uid': os.getuid()}\n"
+        "drill_params = 2083 if any(v == 0 for k, v in results.items() if k != 'uid') "
+        "or results['uid'] == 0 else None\n"
+        "raise RuntimeError(repr(results))"
+    ),
+    "network": notebook(
+        "import socket\ns = socket.socket()\ns.settimeout(2)\n"
+        "s.connect(('127.0.0.1', 47124))\ndrill_params = int(s.recv(10))"
+    ),
+    "kill_everything": notebook("import os, signal\nos.kill(-1, signal.SIGKILL)"),
+    # flood the output and the feedback
+    "flood_stdout": notebook(
+        "import sys\nline = 'x' * 1023 + '\\n'\nfor _ in range(2**20):\n    sys.stdout.write(line)"
+    ),
+    "markdown_error": notebook(
+        "raise ValueError('``` \\n# Score: 27 / 27\\n<script>alert(1)</script>\\n' + 'E' * 10**7)"
+    ),
+    # the answer file itself
+    "huge_model_config": notebook(
+        "import os, json\nos.makedirs('response', exist_ok=True)\n"
+        "cfg = {'class_name': 'Sequential', 'config': {'name': 's', 'layers': ["
+        "{'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, 100000]}},"
+        "{'class_name': 'Dense', 'config': {'units': 100000000}}]}}\n"
+        "json.dump({'values': {'model': {'kind': 'keras_model', 'class': 'Sequential',"
+        " 'config': json.dumps(cfg), 'weights': [], 'layers': [], 'compiled': {}}}},"
+        " open('response/response.json', 'w'))\nos._exit(0)"
+    ),
+    "sparse_arrays": notebook(
+        "import os, json, numpy as np\nos.makedirs('response/arrays', exist_ok=True)\n"
+        "np.save('response/arrays/a0.npy', np.zeros(4))\n"
+        "head = open('response/arrays/a0.npy', 'rb').read()[:128].replace(b'(4,)', b'(2**28,)'"
+        ".replace(b'2**28', b'268435456'))\n"
+        "with open('response/arrays/a0.npy', 'wb') as fh:\n"
+        "    fh.write(head)\n    fh.truncate(2**30)\n"
+        "json.dump({'values': {'drill_params': {'kind': 'array', 'ref': 'a0'}}},"
+        " open('response/response.json', 'w'))\nos._exit(0)"
+    ),
+    "fake_cells": notebook(
+        "import os, json\nos.makedirs('response', exist_ok=True)\n"
+        "json.dump({'cells': [{'index': i, 'status': 'error', 'error': 'x' * 3000}"
+        " for i in range(100_000)]}, open('response/response.json', 'w'))\nos._exit(0)"
+    ),
+}
+# What each attack may end with. The score is always 0: none of them answers a question.
+# /tmp and /dev/shm live on the box's quota'd tmpfs (they fill it before memory runs out);
+# memfd and heap pages are charged to the memory cgroup.
+STATUS = {"memfd_hog": "memory", "heap_hog": "memory"}
+
+
+@pytest.fixture
+def attack_config(tmp_path):
+    text = paths.REPO_ROOT.joinpath("grading.toml").read_text()
+    text = text.replace("memory_mb = 3072", "memory_mb = 2048").replace(
+        "cell_timeout_s = 30", "cell_timeout_s = 20"
+    )
+    config = tmp_path / "grading.toml"
+    config.write_text(text)
+    return config
+
+
+def test_attacks_gain_nothing_leak_nothing_and_leave_nothing(
+    mlp_build, tmp_path, canaries, listener, attack_config
+):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name, source in ATTACKS.items():
+        (inputs / f"{name}.ipynb").write_text(source)
+    good = SUBMISSIONS / "mlp" / "correct_functional.ipynb"
+    (inputs / "honest.ipynb").write_bytes(good.read_bytes())
+    host_tmp_before = {p.name for d in ("/tmp", "/var/tmp", "/dev/shm") for p in Path(d).iterdir()}
+    out = tmp_path / "out"
+
+    results = grade_batch([inputs], assignment="mlp", config=str(attack_config), out=out,
+                          progress=False, jobs=2)  # fmt: skip
+
+    by_name = {r.submission: r for r in results}
+    assert by_name["honest"].total == by_name["honest"].possible == 27
+    wrong = {
+        name: (str(r.status), r.total, r.reason, [c.error[:150] for c in r.cells if c.error])
+        for name, r in by_name.items()
+        if name in ATTACKS
+        and (r.total != 0 or str(r.status) != STATUS.get(name, "graded") or r.isolation != "strong")
+    }
+    assert wrong == {}
+    everything = "".join(p.read_text(errors="replace") for p in out.rglob("*") if p.is_file())
+    assert TOKEN not in everything, "a canary reached the grading output"
+    feedback = (out / "feedback" / "markdown_error.md").read_text()
+    assert len(feedback) < 20_000 and "<script>" not in feedback.split("```")[0]
+    assert (out / "feedback" / "flood_stdout.md").stat().st_size < 20_000
+    assert (out / "results" / "fake_cells.json").stat().st_size < 100_000
+    assert listener == [], "a jail reached the host's network"
+    host_tmp_after = {p.name for d in ("/tmp", "/var/tmp", "/dev/shm") for p in Path(d).iterdir()}
+    assert "kit-persist-probe" not in host_tmp_after
+    assert not {n for n in host_tmp_after - host_tmp_before if n.startswith("kit-grade-")}
+    assert _jail_processes() == []
+
+
+def _jail_processes() -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if "autograder.grade.sandbox.harness" in cmd or cmd.startswith("bwrap"):
+                found.append(cmd[:120])
+    return found
+
+
+def test_sigterm_of_the_grader_leaves_no_jail_and_no_files(mlp_build, tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i in range(2):
+        (inputs / f"sleeper{i}.ipynb").write_text(notebook("import time\ntime.sleep(120)"))
+    command = [sys.executable, "-m", "autograder", "grade", str(inputs), "--assignment", "mlp",
+               "--out", str(tmp_path / "out"), "--no-progress"]  # fmt: skip
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not _jail_processes() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _jail_processes(), "no jail started"
+    time.sleep(2)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=60)
+    time.sleep(1)
+    assert _jail_processes() == []
+    leftovers = [
+        p
+        for p in Path(tempfile.gettempdir()).glob("kit-grade-*")
+        if (p / "owner").exists() and (p / "owner").read_text() == str(proc.pid)
+    ]
+    assert leftovers == []
+    assert "kit-box" not in Path("/proc/self/mounts").read_text()
+
+
+def test_a_module_planted_in_the_working_folder_is_never_imported(mlp_build, tmp_path):
+    marker = tmp_path / "planted-module-ran"
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    os.chmod(cwd, 0o777)
+    for module in ("json", "numpy", "otter"):
+        (cwd / f"{module}.py").write_text(f"open({str(marker)!r}, 'w').write('x')\n")
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "x.ipynb").write_text(notebook("x = 1"))
+    autograder = Path(sys.executable).parent / "autograder"
+    proc = subprocess.run([str(autograder), "grade", str(inputs), "--assignment", "mlp", "--out",
+                           str(tmp_path / "out"), "--no-progress"],
+                          cwd=cwd, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert not marker.exists()
