@@ -30,7 +30,6 @@ from autograder import paths  # noqa: E402
 from autograder.config import load_config  # noqa: E402
 from autograder.grade.pipeline import grade_batch  # noqa: E402
 from autograder.grade.sandbox.budget import write_budget_sitecustomize  # noqa: E402
-from autograder.grade.sandbox.launch import tree_rss_mb  # noqa: E402
 
 
 def submissions(folder: Path) -> list[Path]:
@@ -44,6 +43,24 @@ def submissions(folder: Path) -> list[Path]:
     for i, file in enumerate(files):
         shutil.copyfile(file, folder / f"s{i:02d}_{file.stem}.ipynb")
     return sorted(folder.glob("*.ipynb"))
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants (psutil), in MB."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0
+    for proc in procs:
+        try:
+            total += proc.memory_info().rss
+        except psutil.Error:
+            pass
+    return total / 2**20
 
 
 def otter_run(notebook: Path, zip_path: Path, out: Path, site: Path) -> tuple[float, float]:
