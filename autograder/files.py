@@ -32,7 +32,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
+    """UTF-8; a lone surrogate (from a student's string) becomes ``?`` rather than an error."""
+    atomic_write_bytes(path, text.encode("utf-8", "replace"))
 
 
 def atomic_write_json(path: Path, data: Any) -> None:

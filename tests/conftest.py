@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import tomllib
 from pathlib import Path
 
@@ -76,3 +77,38 @@ def malformed_generator():
     sys.modules[spec.name] = module  # dataclasses in it look their module up
     spec.loader.exec_module(module)
     return module
+
+
+@contextlib.contextmanager
+def loopback_listener(port: int, reply: bytes = b""):
+    """A host TCP server on 127.0.0.1:port that would hand ``reply`` to any sandbox reaching
+    it; yields the list of connections it accepted (a sandbox must never add one)."""
+    import socket
+    import threading
+
+    connections: list = []
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", port))
+    server.listen()
+    server.settimeout(0.3)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            connections.append(conn)
+            conn.sendall(reply)
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield connections
+    finally:
+        stop.set()
+        thread.join()
+        server.close()

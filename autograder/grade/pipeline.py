@@ -9,6 +9,7 @@ result with a one-line reason; the batch always goes on and always writes ``grad
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 import time
@@ -165,7 +166,7 @@ def sweep_stale_batches() -> None:
             owner = 0
         if owner and Path(f"/proc/{owner}").exists():
             continue
-        if owner or time.time() - folder.stat().st_mtime > 3600:
+        if owner or time.time() - folder.stat().st_mtime > 60:  # no owner: an old layout
             sweep_stale_mounts(str(folder))
             remove_tree(folder)
 
@@ -260,11 +261,24 @@ def _grade(batch: Batch, submission: intake.Submission) -> SubmissionResult:
         return _ungraded(
             batch, submission, fingerprint, Status.CRASHED, str(verdict["refused"]), **details
         )
-    return _scored(batch, submission, fingerprint, verdict, details)
+    return _scored(
+        batch, submission, fingerprint, verdict, details, len(intake.code_cells(notebook))
+    )
+
+
+NOTES = {
+    "keras3": "the notebook imports Keras 3 (`import keras`), whose models the grader cannot "
+    "read: write `from tensorflow import keras` as the lecture does",
+}
 
 
 def _scored(
-    batch: Batch, submission: intake.Submission, fingerprint: str, verdict: dict, details: dict
+    batch: Batch,
+    submission: intake.Submission,
+    fingerprint: str,
+    verdict: dict,
+    details: dict,
+    code_cells: int,
 ) -> SubmissionResult:
     questions = {}
     for name, points in batch.possible.items():
@@ -277,20 +291,28 @@ def _scored(
                        c.get("points"), str(c.get("message", "")))
             for c in q["cases"]
         )  # fmt: skip
-        questions[name] = QuestionResult(name, float(q["score"]), points, cases)
-    cells = tuple(
-        CellReport(int(c["index"]), str(c["status"]), str(c.get("error", "")),
-                   float(c.get("seconds", 0)))
-        for c in verdict["cells"]
-    )  # fmt: skip
+        score = float(q["score"])
+        if not (math.isfinite(score) and -1e-9 <= score <= points + 1e-9):
+            raise ValueError(f"scoring returned {score!r} of {points:g} points for {name}")
+        questions[name] = QuestionResult(name, min(max(score, 0.0), points), points, cases)
+    seen: dict[int, CellReport] = {}  # the sandbox may claim cells the notebook does not have
+    for c in verdict["cells"]:
+        index = int(c["index"])
+        if 0 <= index < code_cells and index not in seen:
+            seen[index] = CellReport(index, str(c["status"]), str(c.get("error", "")),
+                                     float(c.get("seconds", 0)))  # fmt: skip
+    cells = tuple(seen[i] for i in sorted(seen))
     failed = sum(c.status != "ok" for c in cells)
+    reasons = [NOTES[n] for n in verdict.get("notes", []) if n in NOTES]
+    if failed:
+        reasons.append(f"{failed} cell(s) failed")
     return SubmissionResult(
         submission=submission.submission_id,
         student=submission.student,
         file=submission.file_name,
         fingerprint=fingerprint,
         status=Status.GRADED,
-        reason=f"{failed} cell(s) failed" if failed else "",
+        reason="; ".join(reasons),
         questions=questions,
         cells=cells,
         **details,

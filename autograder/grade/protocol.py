@@ -102,6 +102,8 @@ def encode(value: Any, store: ArrayStore, depth: int = 0) -> Any:
         return value if abs(value) < 2**53 else {"kind": "bigint", "repr": str(value)}
     if isinstance(value, float):
         return value if math.isfinite(value) else {"kind": "float", "repr": repr(value)}
+    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        return encode(value.item(), store, depth)  # np.int64(3) is the number 3, as in Python
     if isinstance(value, (np.generic, np.ndarray)) or _is_tensor(value):
         return _encode_array(np.asarray(value), store)
     if isinstance(value, (list, tuple)):
@@ -281,7 +283,16 @@ def read_regular_file(path: Path, max_bytes: int) -> bytes:
 
 def read_json(path: Path, max_bytes: int = 64 * 2**20) -> Any:
     """JSON from a regular file within the cap (NaN and Infinity refused)."""
-    return json.loads(read_regular_file(path, max_bytes), parse_constant=_no_constant)
+    return json.loads(
+        read_regular_file(path, max_bytes), parse_constant=_no_constant, parse_float=_finite
+    )
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:20]} is not a finite number")
+    return value
 
 
 def _no_constant(name: str) -> Any:

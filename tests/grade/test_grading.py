@@ -7,15 +7,19 @@ import hashlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
-from conftest import SUBMISSIONS, assert_matches_expected, build_once, expected_results
+from conftest import (
+    SUBMISSIONS,
+    assert_matches_expected,
+    build_once,
+    expected_results,
+    loopback_listener,
+)
 
 from autograder import paths
 from autograder.grade.pipeline import grade_batch
@@ -64,31 +68,8 @@ def quick_limits(tmp_path):
 
 @pytest.fixture
 def answering_server():
-    """A host-side TCP server that would hand the answer to any sandbox that reached it."""
-    connections = []
-    server = socket.socket()
-    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    server.bind(("127.0.0.1", 47123))
-    server.listen()
-    server.settimeout(0.5)
-    stop = threading.Event()
-
-    def serve():
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                continue
-            connections.append(conn)
-            conn.sendall(b"2083")
-            conn.close()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield connections
-    stop.set()
-    thread.join()
-    server.close()
+    with loopback_listener(47123, b"2083") as connections:
+        yield connections
 
 
 def _tree_digest(folder: Path) -> str:

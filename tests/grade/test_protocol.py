@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -58,3 +60,27 @@ def test_a_lambda_layer_is_never_deserialised(keras):
     assert stand_in.count_params() == model.count_params() == 4
     with pytest.raises(AssertionError, match="cannot evaluate this model itself"):
         checks.accuracy(stand_in, np.zeros((1, 3)), np.zeros(1))
+
+
+def _model_node(config: dict) -> dict:
+    return {"kind": "keras_model", "class": "Sequential", "config": json.dumps(config),
+            "weights": [], "layers": [], "compiled": {}}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        {"class_name": "Dense", "registered_name": "KerasLayer", "module": "tensorflow_hub",
+         "config": {"handle": "/grader/response/sm", "units": 3}},
+        {"class_name": "Dense", "module": "os", "config": {"units": 3}},
+        {"class_name": "Dense", "registered_name": "Custom>Evil", "config": {"units": 3}},
+        {"class_name": "KerasLayer", "module": "tensorflow_hub.keras_layer",
+         "config": {"handle": "/grader/response/sm"}},
+        {"class_name": "KerasLayer", "module": "evil", "config": {}},
+    ],
+)  # fmt: skip
+def test_forged_layer_origins_are_never_deserialised(layer, monkeypatch):
+    monkeypatch.delenv("KIT_TEXT_EMBEDDING_HANDLE", raising=False)
+    config = {"class_name": "Sequential", "config": {"name": "s", "layers": [layer]}}
+    model = decode(_model_node(config), ArrayStore(), "model")
+    assert isinstance(model, RemoteModel), "the grader built a model it must refuse"

@@ -12,17 +12,15 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
 
 import pytest
-from conftest import SUBMISSIONS
+from conftest import SUBMISSIONS, loopback_listener
 
 from autograder import paths
 from autograder.grade.pipeline import grade_batch
@@ -66,30 +64,8 @@ def canaries(tmp_path):
 
 @pytest.fixture
 def listener():
-    """A host TCP server that would hand the answer to any jail that reached it."""
-    connections: list = []
-    server = socket.socket()
-    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    server.bind(("127.0.0.1", 47124))
-    server.listen()
-    server.settimeout(0.3)
-    stop = threading.Event()
-
-    def serve():
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                continue
-            connections.append(conn)
-            conn.close()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield connections
-    stop.set()
-    thread.join()
-    server.close()
+    with loopback_listener(47124) as connections:
+        yield connections
 
 
 SEARCH = r"""
@@ -218,6 +194,12 @@ ATTACKS = {
         " for i in range(100_000)]}, open('response/response.json', 'w'))\nos._exit(0)"
     ),
 }
+# Found by an independent red-team pass: a forged model config whose Dense layer is "registered"
+# as hub.KerasLayer, loading a SavedModel the notebook wrote, so that TensorFlow ops of the
+# student's would run in the verdict (read the hidden tests, write a forged verdict, abort).
+ATTACKS["hub_rce"] = (SUBMISSIONS / "redteam" / "hub_rce.ipynb").read_text()
+ATTACKS["lone_surrogate"] = notebook('raise ValueError("lone surrogate: " + chr(0xD800))')
+
 # What each attack may end with. The score is always 0: none of them answers a question.
 # /tmp and /dev/shm live on the box's quota'd tmpfs (they fill it before memory runs out);
 # memfd and heap pages are charged to the memory cgroup.
@@ -265,6 +247,8 @@ def test_attacks_gain_nothing_leak_nothing_and_leave_nothing(
     assert len(feedback) < 20_000 and "<script>" not in feedback.split("```")[0]
     assert (out / "feedback" / "flood_stdout.md").stat().st_size < 20_000
     assert (out / "results" / "fake_cells.json").stat().st_size < 100_000
+    assert (out / "feedback" / "lone_surrogate.md").exists()
+    assert "hidden tests, base64" not in (out / "feedback" / "hub_rce.md").read_text()
     assert listener == [], "a jail reached the host's network"
     host_tmp_after = {p.name for d in ("/tmp", "/var/tmp", "/dev/shm") for p in Path(d).iterdir()}
     assert "kit-persist-probe" not in host_tmp_after

@@ -37,6 +37,27 @@ class JailSpec:
     processes: int = 0  # rlimit NPROC (weak modes only; 0: none)
 
 
+def jail_environment(home: str, tmp: str, extra: dict[str, str]) -> dict[str, str]:
+    """The whole environment of a jailed Python: nothing of the grader's leaks in."""
+    from autograder.files import thread_limited_env
+
+    return {
+        "PATH": f"{sys.prefix}/bin:/usr/local/bin:/usr/bin:/bin",
+        "HOME": home,
+        "TMPDIR": tmp,
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": f"{tmp}/matplotlib",
+        "LANG": "C.UTF-8",
+        "TF_USE_LEGACY_KERAS": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        **thread_limited_env(1),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+
+
 def python_binds() -> list[tuple[str, str]]:
     """The interpreter's installation and the virtual environment, at their own paths."""
     paths = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}

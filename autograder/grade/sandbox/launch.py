@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import paths
-from autograder.files import thread_limited_env
 from autograder.grade.isolation import Mode
 from autograder.grade.isolation.box import Box
-from autograder.grade.isolation.jail import JailSpec
+from autograder.grade.isolation.jail import JailSpec, jail_environment
 from autograder.grade.isolation.run import run_jailed
 
 WORKDIR = "/home/student"
@@ -49,25 +48,6 @@ def stage_kit(target: Path) -> Path:
     return target / "autograder"
 
 
-def sandbox_environment(home: str, tmp: str, data_env: dict[str, str]) -> dict[str, str]:
-    """A small, explicit environment: nothing of the grader's leaks in."""
-    return {
-        "PATH": f"{sys.prefix}/bin:/usr/local/bin:/usr/bin:/bin",
-        "HOME": home,
-        "TMPDIR": tmp,
-        "MPLBACKEND": "Agg",
-        "MPLCONFIGDIR": f"{tmp}/matplotlib",
-        "LANG": "C.UTF-8",
-        "TF_USE_LEGACY_KERAS": "1",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-        **thread_limited_env(1),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONHASHSEED": "0",
-        "PYTHONUNBUFFERED": "1",
-        **data_env,
-    }
-
-
 def run_sandbox(
     *,
     box: Box,
@@ -83,12 +63,12 @@ def run_sandbox(
     """Run the harness on ``request.json`` in the box; report how it ended."""
     if mode is Mode.NONE:
         workdir = str(box.work)
-        env = sandbox_environment(str(box.work), str(box.tmp), data_env)
+        env = jail_environment(str(box.work), str(box.tmp), data_env)
         ro_binds: list[tuple[str, str]] = []
         rw_binds: list[tuple[str, str]] = []
     else:
         workdir = WORKDIR
-        env = sandbox_environment(WORKDIR, "/tmp", data_env)
+        env = jail_environment(WORKDIR, "/tmp", data_env)
         ro_binds = [(str(kit_lib), str(paths.REPO_ROOT / "autograder")), *data_binds]
         rw_binds = [
             (str(box.work), WORKDIR),

@@ -22,6 +22,7 @@ MAX_NODE_DEPTH = 64
 MAX_STRING = 2 * 2**20
 MAX_CELL_ERROR = 4_000
 CELL_STATUSES = {"ok", "error", "timeout", "exit"}
+KNOWN_NOTES = {"keras3"}
 KINDS = {
     "missing", "unsupported", "bigint", "float", "array", "array_digest", "list", "tuple", "dict",
     "named_function", "function", "object", "history", "keras_model", "raised",
@@ -49,7 +50,11 @@ def load_response(response_dir: Path) -> dict:
 
 def check_response(response: Any) -> None:
     _expect(isinstance(response, dict), "the answer is not an object")
-    _expect(set(response) <= {"cells", "execute_seconds", "values", "calls"}, "unknown fields")
+    _expect(set(response) <= {"cells", "execute_seconds", "values", "calls", "notes"},
+            "unknown fields")  # fmt: skip
+    notes = response.get("notes", [])
+    _expect(isinstance(notes, list) and len(notes) <= 10, "notes: not a short list")
+    _expect(all(n in KNOWN_NOTES for n in notes), "notes: unknown note")
     cells = response.get("cells", [])
     _expect(isinstance(cells, list) and len(cells) <= MAX_CELLS, "cells: not a list within cap")
     for cell in cells:

@@ -13,10 +13,9 @@ import sys
 from pathlib import Path
 
 from autograder import paths
-from autograder.files import thread_limited_env
 from autograder.grade.isolation import Mode
 from autograder.grade.isolation.box import Box
-from autograder.grade.isolation.jail import JailSpec
+from autograder.grade.isolation.jail import JailSpec, jail_environment
 from autograder.grade.isolation.run import run_jailed
 from autograder.grade.protocol import read_json
 
@@ -53,17 +52,9 @@ def run_verdict(
             ]
             rw = [(str(box.work), VERDICT_HOME), (str(box.tmp), "/tmp")]
             box.mount_points(data_binds, home)
-        env = {
-            "PATH": "/usr/bin:/bin",
-            "HOME": home,
-            "TMPDIR": "/tmp" if mode is not Mode.NONE else str(box.tmp),
-            "LANG": "C.UTF-8",
-            "MPLBACKEND": "Agg",
-            "TF_USE_LEGACY_KERAS": "1",
-            "TF_CPP_MIN_LOG_LEVEL": "2",
-            **thread_limited_env(1),
-            **data_env,  # KIT_TEXT_EMBEDDING_HANDLE: the only hub module the verdict will load
-        }
+        tmp = "/tmp" if mode is not Mode.NONE else str(box.tmp)
+        # KIT_TEXT_EMBEDDING_HANDLE in data_env: the only hub module the verdict will load
+        env = jail_environment(home, tmp, data_env)
         command = [sys.executable, "-I", "-m", "autograder.grade.verdict.score",
                    inside_tests, inside_response, f"{out}/verdict.json"]  # fmt: skip
         spec = JailSpec(command=command, workdir=workdir, env=env, ro_binds=ro, rw_binds=rw,

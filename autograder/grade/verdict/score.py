@@ -60,7 +60,11 @@ def score(tests_dir: Path, response_dir: Path) -> dict:
             "possible": float(test_file.possible),
             "cases": cases,
         }
-    return {"questions": questions, "cells": response.get("cells", [])}
+    return {
+        "questions": questions,
+        "cells": response.get("cells", []),
+        "notes": response.get("notes", []),
+    }
 
 
 def main(tests_dir: str, response_dir: str, result_path: str) -> int:

@@ -236,10 +236,31 @@ def trusted_hub_handle() -> str | None:
 
 def _check_hub_layer(config: dict) -> None:
     """A hub.KerasLayer is rebuilt only around the grader's own module, with plain settings."""
-    if config.get("handle") != trusted_hub_handle():
+    trusted = trusted_hub_handle()
+    if trusted is None or config.get("handle") != trusted:
         raise NotRebuildable("a hub.KerasLayer is rebuilt only with the course's module handle")
     if set(config) - HUB_LAYER_KEYS:
         raise NotRebuildable(f"hub.KerasLayer options {sorted(set(config) - HUB_LAYER_KEYS)}")
+
+
+HUB_MODULE = "tensorflow_hub.keras_layer"
+
+
+def _check_origin(node: dict, class_name: Any) -> None:
+    """Keras resolves a class by ``registered_name`` and may import ``module``: both must name
+    exactly the whitelisted class in Keras itself (or the hub layer), never something else."""
+    module = node.get("module")
+    registered = node.get("registered_name")
+    if class_name == "KerasLayer":
+        if module != HUB_MODULE or registered not in (None, "KerasLayer"):
+            raise NotRebuildable("a hub.KerasLayer from an unexpected module")
+        return
+    if module is not None and not (
+        isinstance(module, str) and (module == "keras" or module.startswith("keras."))
+    ):
+        raise NotRebuildable(f"a layer from module {str(module)[:60]!r}")
+    if registered is not None and registered != class_name:
+        raise NotRebuildable(f"a layer registered as {str(registered)[:60]!r}")
 
 
 MAX_LAYERS = 500
@@ -282,6 +303,10 @@ def _ints(value: Any) -> list[int]:
 def _check_config(node: Any, path: str = "model") -> None:
     if isinstance(node, dict):
         class_name = node.get("class_name")
+        if "class_name" in node and not isinstance(class_name, str):
+            raise NotRebuildable("a layer without a class name")
+        if "class_name" in node or "module" in node or "registered_name" in node:
+            _check_origin(node, class_name)
         if class_name == "KerasLayer":
             _check_hub_layer(node.get("config") or {})
         elif class_name is not None and class_name not in REBUILDABLE:
@@ -298,6 +323,19 @@ def _check_config(node: Any, path: str = "model") -> None:
     elif isinstance(node, list):
         for value in node:
             _check_config(value, path)
+
+
+def _has_hub_layer(config: Any) -> bool:
+    stack = [config]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("class_name") == "KerasLayer":
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
 
 
 def rebuild_keras_model(node: dict, store: ArrayStore, name: str, calls: dict | None = None):
@@ -319,7 +357,7 @@ def rebuild_keras_model(node: dict, store: ArrayStore, name: str, calls: dict | 
         return InvalidModel(name, f"the model could not be read ({exc})")
     try:
         custom = {}
-        if '"KerasLayer"' in node["config"]:
+        if _has_hub_layer(config):  # only after every hub node passed _check_hub_layer
             import tensorflow_hub as hub
 
             custom["KerasLayer"] = hub.KerasLayer
