@@ -7,7 +7,6 @@ with the key and its line number, before anything is generated or graded.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
 import tomllib
 import types
@@ -16,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.errors import ConfigError
+from autograder.files import sha256_text
 from autograder.paths import REPO_ROOT
 
 DEFAULT_CONFIG = REPO_ROOT / "grading.toml"
@@ -108,7 +108,7 @@ class Assignment:
         """The parameters of this term: each variant picked by the term seed, reproducibly."""
         chosen = {}
         for key, options in sorted(self.variants.items()):
-            digest = hashlib.sha256(f"{course.seed}:{self.name}:{key}".encode()).hexdigest()
+            digest = sha256_text(f"{course.seed}:{self.name}:{key}")
             chosen[key] = options[int(digest, 16) % len(options)]
         return dataclasses.replace(self, params={**self.params, **chosen})
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
+import io
 import zipfile
 from pathlib import Path
 
 import nbformat
+
+from autograder.files import atomic_write_bytes, sha256_text
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
@@ -15,7 +17,7 @@ def normalize_notebook(path: Path, *, assignment: str, term: str, out: Path | No
     """Stable cell ids, no outputs or execution counts, and the kit's assignment tag."""
     notebook = nbformat.read(path, as_version=4)
     for index, cell in enumerate(notebook.cells):
-        cell.id = hashlib.sha256(f"{assignment}:{index}".encode()).hexdigest()[:8]
+        cell.id = sha256_text(f"{assignment}:{index}")[:8]
         cell.metadata = {}
         if cell.cell_type == "code":
             cell.outputs = []
@@ -33,12 +35,12 @@ def normalize_zip(source: Path, target: Path) -> Path:
         entries = sorted(
             (info.filename, src.read(info)) for info in src.infolist() if not info.is_dir()
         )
-    tmp = target.with_suffix(".zip.tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as dst:
         for name, data in entries:
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
             info.external_attr = (0o755 if name in ("run_autograder", "setup.sh") else 0o644) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             dst.writestr(info, data)
-    tmp.replace(target)
+    atomic_write_bytes(target, buffer.getvalue())
     return target

@@ -6,13 +6,13 @@ Fashion-MNIST files in its own keras cache so ``fashion_mnist.load_data()`` work
 
 from __future__ import annotations
 
-import hashlib
 import math
 
 import numpy as np
 
 from autograder.catalog.kit import AssignmentKit
 from autograder.config import Assignment, Course
+from autograder.files import sha256_bytes
 
 
 def expected(assignment: Assignment, course: Course) -> dict:
@@ -31,7 +31,7 @@ def expected(assignment: Assignment, course: Course) -> dict:
             want = float(mlp.neuron_output(w, x, theta, f))
             neuron_cases.append((w.tolist(), x.tolist(), theta, name, want))
     (X_train, y_train), (X_valid, y_valid), (_, y_test) = mlp.load_fashion_mnist()
-    sha = lambda a: hashlib.sha256(np.asarray(a, dtype=np.uint8).tobytes()).hexdigest()  # noqa: E731
+    sha = lambda a: sha256_bytes(np.asarray(a, dtype=np.uint8).tobytes())  # noqa: E731
     return {
         "drill_params": mlp.count_dense_params([100, 20, 3]),
         "neuron_cases": neuron_cases,

@@ -6,13 +6,13 @@ Gutenberg corpus (``NLTK_DATA``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import numpy as np
 
 from autograder.catalog.kit import AssignmentKit
 from autograder.config import Assignment, Course
+from autograder.files import sha256_text
 
 
 def expected(assignment: Assignment, course: Course) -> dict:
@@ -48,7 +48,7 @@ def expected(assignment: Assignment, course: Course) -> dict:
     return {
         "vocab_size": vocab,
         "norm_line_10": norm_bible[10],
-        "wids_sha256": hashlib.sha256(json.dumps(wids).encode()).hexdigest(),
+        "wids_sha256": sha256_text(json.dumps(wids)),
         "vocab_sample": list(word2id.items())[:10],
         "printed_pairs": printed,
         "head_corpus": wids[:3],

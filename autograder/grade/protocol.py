@@ -8,7 +8,6 @@ Both sides import this module; it holds no expected values.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from autograder.files import atomic_write_json, sha256_bytes, sha256_text
 
 MAX_ARRAY_BYTES = 16 * 2**20  # larger arrays cross as a digest (shape, dtype, stats, head)
 MAX_ITEMS = 200_000  # iterators returned by student functions are materialised up to this
@@ -243,7 +244,7 @@ def call_key(function: str, encoded_args: Any, store: ArrayStore) -> str:
         if isinstance(node, dict):
             if node.get("kind") == "array":
                 array = store.get(node["ref"])
-                digest = hashlib.sha256(array.tobytes()).hexdigest()[:24]
+                digest = sha256_bytes(array.tobytes())[:24]
                 return {"array": digest, "dtype": str(array.dtype), "shape": list(array.shape)}
             return {k: canon(v) for k, v in sorted(node.items())}
         if isinstance(node, list):
@@ -251,7 +252,7 @@ def call_key(function: str, encoded_args: Any, store: ArrayStore) -> str:
         return node
 
     text = json.dumps([function, canon(encoded_args)], sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return sha256_text(text)
 
 
 # --------------------------------------------------------------------------- files
@@ -259,9 +260,7 @@ def call_key(function: str, encoded_args: Any, store: ArrayStore) -> str:
 
 def write_json(path: Path, data: Any) -> None:
     """Atomic, sorted, no NaN (the same bytes for the same data)."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, sort_keys=True, allow_nan=False), encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_json(path, data)
 
 
 def read_regular_file(path: Path, max_bytes: int) -> bytes:
