@@ -23,8 +23,11 @@ class Box:
     ANSWER_MB = 640  # the wire format's caps: 64 MB of JSON, 512 MB of arrays
     ANSWER_FILES = 20_000
 
-    def __init__(self, path: Path, *, mode: Mode, size_mb: int, inodes: int) -> None:
+    def __init__(
+        self, path: Path, *, mode: Mode, size_mb: int, inodes: int, answer: bool = True
+    ) -> None:
         self.path, self.mode, self.size_mb, self.inodes = path, mode, size_mb, inodes
+        self.with_answer = answer  # the verdict's scratch box needs no answer mount
         self.mounted: list[Path] = []
 
     @property
@@ -49,10 +52,11 @@ class Box:
         self._mount(self.path, self.size_mb, self.inodes)
         for folder in (self.work, self.tmp, self.shm):
             folder.mkdir(mode=0o700)
-        self.answer.mkdir(mode=0o700)
-        if self.mode is not Mode.NONE:
-            (self.work / "response").mkdir(mode=0o755)  # the answer's mount point
-        self._mount(self.answer, self.ANSWER_MB, self.ANSWER_FILES)
+        if self.with_answer:
+            self.answer.mkdir(mode=0o700)
+            if self.mode is not Mode.NONE:
+                (self.work / "response").mkdir(mode=0o755)  # the answer's mount point
+            self._mount(self.answer, self.ANSWER_MB, self.ANSWER_FILES)
         return self
 
     def _mount(self, path: Path, size_mb: int, inodes: int) -> None:
@@ -75,7 +79,8 @@ class Box:
     def hand_over(self) -> None:
         """Give the jail's user the folders (after the trusted side has written its files)."""
         if self.mode is Mode.STRONG:
-            for folder in (self.work, self.tmp, self.shm, self.answer):
+            answer = (self.answer,) if self.with_answer else ()
+            for folder in (self.work, self.tmp, self.shm, *answer):
                 for root, _dirs, files in os.walk(folder):
                     os.chown(root, NOBODY, NOBODY)
                     for name in files:

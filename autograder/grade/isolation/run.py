@@ -1,8 +1,9 @@
 """Run one command in a jail under its limits; report how it ended, from the kernel's counters.
 
 Memory, processes and CPU are capped by the cgroup (``strong``) or rlimits (weaker modes); the
-wall clock by this runner; output by reading at most ``OUTPUT_HEAD`` bytes (plus a short tail)
-and discarding the rest. If the grader dies, bubblewrap's ``--die-with-parent`` ends the jail.
+wall clock by this runner; output by draining the pipe, keeping only its last ``OUTPUT_TAIL``
+bytes (for a crash reason) and its size. If the grader dies, bubblewrap's
+``--die-with-parent`` ends the jail.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from autograder.grade.isolation import Mode, seccomp
 from autograder.grade.isolation.cgroups import SandboxCgroup
 from autograder.grade.isolation.jail import GROUP, PASSWD, JailSpec, jail_argv, limits_argv
 
-OUTPUT_HEAD = 1 * 2**20
 OUTPUT_TAIL = 8 * 2**10
 _LIVE: dict[int, tuple[subprocess.Popen, SandboxCgroup | None]] = {}
 _LIVE_LOCK = threading.Lock()
@@ -41,28 +41,23 @@ class Outcome:
     returncode: int | None
     seconds: float
     peak_mb: float | None
-    output: bytes  # the first OUTPUT_HEAD bytes
     tail: bytes  # the last OUTPUT_TAIL bytes
     output_bytes: int  # how much it wrote in all
     reason: str = ""
 
 
 class _OutputCap:
-    """Drain a pipe: keep the head and a tail, count the rest, never hold more."""
+    """Drain a pipe: keep a tail, count the rest, never hold more."""
 
     def __init__(self, stream) -> None:
-        self.head = bytearray()
         self.tail = b""
         self.total = 0
         self._thread = threading.Thread(target=self._drain, args=(stream,), daemon=True)
         self._thread.start()
 
     def _drain(self, stream) -> None:
-        while chunk := stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536):
+        while chunk := stream.read1(65536):
             self.total += len(chunk)
-            room = OUTPUT_HEAD - len(self.head)
-            if room > 0:
-                self.head += chunk[:room]
             self.tail = (self.tail + chunk)[-OUTPUT_TAIL:]
         stream.close()
 
@@ -131,10 +126,9 @@ def run_jailed(
             peak = usage.peak_mb
             if usage.oom_killed and status == "ok":
                 status, reason = "memory", f"used over {memory_mb} MB of memory"
-        elif status == "ok" and proc.returncode in (-9, 137) and mode is not Mode.STRONG:
+        elif status == "ok" and proc.returncode in (-9, 137):  # no cgroup: weaker modes
             status, reason = "memory", f"killed, probably over {memory_mb} MB of memory"
-        return Outcome(status, proc.returncode, seconds, peak, bytes(output.head), output.tail,
-                       output.total, reason)  # fmt: skip
+        return Outcome(status, proc.returncode, seconds, peak, output.tail, output.total, reason)
     finally:
         for fd in fds:
             os.close(fd)

@@ -36,7 +36,7 @@ def run_verdict(
     memory_mb: int,
 ) -> dict:
     """The verdict as plain data, or ``{"refused": reason}``; never raises for a bad answer."""
-    with Box(scratch, mode=mode, size_mb=64, inodes=1000) as box:
+    with Box(scratch, mode=mode, size_mb=64, inodes=1000, answer=False) as box:
         if mode is Mode.NONE:
             inside_tests, inside_response, out = str(tests_dir), str(response_dir), box.work
             # no jail: the grader's own home, where `autograder data` put the keras datasets
