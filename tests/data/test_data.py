@@ -101,6 +101,7 @@ def test_configured_fashion_mnist_dir_is_searched_first(tmp_path: Path, fashion_
         fashion_mnist.find(config)
 
 
+@pytest.mark.slow  # imports TensorFlow
 def test_keras_load_data_after_ensure(fashion_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tensorflow import keras
     from tf_keras.src.utils import data_utils

@@ -11,6 +11,8 @@ from autograder import checks
 from autograder.grade.protocol import ArrayStore, encode
 from autograder.grade.verdict.standins import RemoteModel, decode
 
+pytestmark = pytest.mark.slow  # these tests import TensorFlow
+
 
 def roundtrip(value, tmp_path=None):
     store = ArrayStore()

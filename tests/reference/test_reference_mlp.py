@@ -8,6 +8,8 @@ import pytest
 from reference import mlp  # sets TF_USE_LEGACY_KERAS before tensorflow is imported
 from reference.seeding import seed_everything
 
+pytestmark = pytest.mark.slow  # these tests import TensorFlow
+
 # 查看模型结构和参数: the lecture's model.summary()
 LECTURE_DENSE_PARAMS = [235_500, 30_100, 1_010]
 LECTURE_TOTAL_PARAMS = 266_610

@@ -13,6 +13,8 @@ REPO = Path(__file__).resolve().parents[2]
 os.environ.setdefault("NLTK_DATA", str(REPO.parent / "shared" / "data" / "nltk_data"))
 
 from reference import word2vec as w2v  # noqa: E402  (after NLTK_DATA; sets TF_USE_LEGACY_KERAS)
+
+pytestmark = pytest.mark.slow  # these tests import TensorFlow
 from reference.seeding import seed_everything  # noqa: E402
 
 WINDOW = 2
