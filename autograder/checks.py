@@ -6,6 +6,7 @@ Architecture checks look at what a model *is* (layer types, units, activations, 
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -15,8 +16,19 @@ def class_name(obj: Any) -> str:
     return getattr(obj, "kit_class_name", None) or type(obj).__name__
 
 
+KERAS3_HINT = (
+    "this object comes from Keras 3 (`import keras`); the course uses tf-keras: write "
+    "`from tensorflow import keras` instead of `import keras` and run the notebook again"
+)
+
+
 def is_a(obj: Any, name: str) -> bool:
-    """isinstance by class name, for live objects and sandbox stand-ins."""
+    """isinstance by class name, for live objects and sandbox stand-ins.
+
+    A Keras 3 object fails here, in the student's own ``grader.check``, with the one-line fix:
+    the grader reads tf-keras models only."""
+    module = type(obj).__module__ or ""
+    assert not (module == "keras" or module.startswith("keras.")), KERAS3_HINT
     classes = getattr(obj, "kit_classes", None) or [c.__name__ for c in type(obj).__mro__]
     return name in classes
 
@@ -27,18 +39,42 @@ def layers_of(model: Any) -> list:
     return [layer for layer in model.layers if class_name(layer) != "InputLayer"]
 
 
+ACTIVATION_LAYERS = {"Activation", "ReLU", "Softmax"}
+
+
 def activation_name(layer: Any) -> str:
-    activation = layer.get_config().get("activation")
+    """The activation a layer applies: its ``activation`` setting, or what an activation layer
+    (``Activation``, plain ``ReLU()``, ``Softmax()`` on the last axis) computes."""
+    config = layer.get_config()
+    kind = class_name(layer)
+    if kind == "ReLU":
+        plain = not config.get("max_value") and not config.get("negative_slope")
+        return "relu" if plain and not config.get("threshold") else "relu (modified)"
+    if kind == "Softmax":
+        return "softmax" if config.get("axis", -1) in (-1, [-1]) else "softmax (other axis)"
+    activation = config.get("activation")
     return activation if isinstance(activation, str) else getattr(activation, "__name__", "?")
 
 
 def dense_stack(model: Any) -> list[tuple[int, str]]:
-    """(units, activation) of each Dense layer, in order."""
-    return [
-        (layer.get_config()["units"], activation_name(layer))
-        for layer in layers_of(model)
-        if class_name(layer) == "Dense"
-    ]
+    """(units, activation) of each Dense layer, in order; a separate ``Activation`` layer right
+    after a linear Dense counts as that Dense's activation (the same function)."""
+    stack: list[tuple[int, str]] = []
+    previous = None
+    for layer in layers_of(model):
+        kind = class_name(layer)
+        if kind == "Dense":
+            stack.append((layer.get_config()["units"], activation_name(layer)))
+        elif kind in ACTIVATION_LAYERS and previous == "Dense" and stack[-1][1] == "linear":
+            stack[-1] = (stack[-1][0], activation_name(layer))
+        previous = kind
+    return stack
+
+
+def layer_sequence(model: Any) -> list[str]:
+    """Layer kinds in order: ``Dense`` (with its activation layer), ``Dropout``, ``Flatten``..."""
+    kinds = [class_name(layer) for layer in layers_of(model)]
+    return [kind for kind in kinds if kind not in ACTIVATION_LAYERS]
 
 
 def assert_mlp(
@@ -59,14 +95,35 @@ def assert_mlp(
     assert model.count_params() == total_params, (
         f"the model has {model.count_params()} parameters, expected {total_params}"
     )
-    others = {class_name(layer) for layer in layers_of(model)} - {"Dense", "Flatten", "Dropout"}
+    allowed = {"Dense", "Flatten", "Dropout", *ACTIVATION_LAYERS}
+    others = {
+        class_name(layer)
+        for layer in layers_of(model)
+        if class_name(layer) not in allowed and not _flattens(layer)
+    }
     assert not others, f"unexpected layer types: {sorted(others)}"
+
+
+def _flattens(layer: Any) -> bool:
+    """A ``Reshape`` to one dimension does what ``Flatten`` does."""
+    target = layer.get_config().get("target_shape") if class_name(layer) == "Reshape" else None
+    return isinstance(target, (list, tuple)) and len(target) == 1
 
 
 def dropout_rates(model: Any) -> list[float]:
     return [
         layer.get_config()["rate"] for layer in layers_of(model) if class_name(layer) == "Dropout"
     ]
+
+
+def dropout_after_each_hidden(model: Any, rate: float, n_hidden: int) -> None:
+    """Exactly one Dropout of ``rate`` right after each hidden Dense layer, none elsewhere."""
+    sequence = [kind for kind in layer_sequence(model) if kind in ("Dense", "Dropout")]
+    expected = ["Dense", "Dropout"] * n_hidden + ["Dense"]
+    assert sequence == expected, f"layers are {sequence}, expected {expected}"
+    assert all(abs(r - rate) < 1e-9 for r in dropout_rates(model)), (
+        f"dropout rates are {dropout_rates(model)}, expected {rate}"
+    )
 
 
 def loss_name(model: Any) -> str:
@@ -78,20 +135,115 @@ def loss_name(model: Any) -> str:
     return getattr(loss, "name", None) or getattr(loss, "__name__", str(loss))
 
 
+def loss_from_logits(model: Any) -> bool:
+    """Whether the loss expects logits (``from_logits=True``) rather than probabilities."""
+    settings = getattr(model, "kit_loss_config", None)
+    if settings is None:
+        loss = getattr(model, "loss", None)
+        settings = loss.get_config() if hasattr(loss, "get_config") else {}
+    return bool(settings.get("from_logits", False))
+
+
 def optimizer_config(model: Any) -> tuple[str, dict]:
     optimizer = getattr(model, "optimizer", None)
     assert optimizer is not None, "the model is not compiled"
     return class_name(optimizer), optimizer.get_config()
 
 
-def fashion_test_set(max_rows: int | None = None):
-    """The official Fashion-MNIST test set scaled to [0, 1], loaded the lecture's way."""
+@functools.lru_cache(maxsize=1)
+def _fashion_mnist():
+    """Fashion-MNIST as ``keras.datasets`` loads it, read once per process (tests ask often)."""
     from tensorflow import keras
 
-    (_, _), (X_test, y_test) = keras.datasets.fashion_mnist.load_data()
+    splits = keras.datasets.fashion_mnist.load_data()
+    for array in (*splits[0], *splits[1]):
+        array.flags.writeable = False
+    return splits
+
+
+def fashion_test_set(max_rows: int | None = None):
+    """The official Fashion-MNIST test set scaled to [0, 1], loaded the lecture's way."""
+    (_, _), (X_test, y_test) = _fashion_mnist()
     if max_rows:
         X_test, y_test = X_test[:max_rows], y_test[:max_rows]
     return X_test / 255.0, y_test
+
+
+def fashion_train_set(max_rows: int | None = None):
+    """The lecture's training split (images 5000 onward) scaled to [0, 1]."""
+    (X_full, y_full), (_, _) = _fashion_mnist()
+    X_train, y_train = X_full[5000:], y_full[5000:]
+    if max_rows:
+        X_train, y_train = X_train[:max_rows], y_train[:max_rows]
+    return X_train / 255.0, y_train
+
+
+def fashion_test_labels_head(head: int = 64) -> list[int]:
+    """The first labels of the Fashion-MNIST test set: how a fit on the test set is recognised."""
+    (_, _), (_, y_test) = _fashion_mnist()
+    return y_test[:head].tolist()
+
+
+def _same_head(labels: dict | None, head: list[int] | None) -> bool:
+    if not labels or not labels.get("head") or not head:
+        return False
+    return labels["head"] == head[: len(labels["head"])]
+
+
+def assert_fit_splits(model: Any, test_head: list[int] | None = None) -> None:
+    """Every recorded fit of the model trained and validated on the right kind of data: not the
+    test set, validation data that is not the training data itself, and some validation at all.
+
+    Labels are compared by their first values, so a split of the student's own making (another
+    validation slice, a subset) is not a mistake here; data the grader cannot see into (a
+    ``tf.data`` pipeline, a generator) is given the benefit of the doubt."""
+    fits = getattr(model, "kit_fits", None)
+    assert fits, "the model was never trained with fit() (or every fit() call failed)"
+    for fit in fits:
+        assert not _same_head(fit["labels"], test_head), "the model was trained on the test set"
+        validation = fit["validation"]
+        if validation is None:
+            assert fit["validation_split"] > 0, "the model was trained without validation data"
+            continue
+        assert not _same_head(validation["labels"], test_head), (
+            "the model was validated on the test set"
+        )
+        train_head = (fit["labels"] or {}).get("head")
+        assert not _same_head(validation["labels"], train_head), (
+            "the model was validated on the data it was trained on"
+        )
+
+
+_BUDGET_TRAINED: dict[int, Any] = {}
+MAX_BUDGET_TRAINABLE = 20_000_000  # fine-tuning the course's embedding: 5 M; bounds the time
+
+
+def train_under_budget(
+    model: Any, X: Any, y: Any, *, epochs: int, seed: int, batch_size: int = 32
+) -> Any:
+    """A fresh copy of the student's model (architecture, loss, optimizer settings), trained by
+    the grader on the course's data within the budget.
+
+    Thresholds are judged on this copy, so no way of training past the budget in the notebook
+    (more epochs, another loop, a child process) changes them, and no legitimate choice the
+    grader does not ask about (batch size, ``tf.data``) costs points either."""
+    from tensorflow import keras
+
+    _require_rebuilt(model)
+    key = id(model)
+    if key not in _BUDGET_TRAINED:
+        optimizer = getattr(model, "optimizer", None)
+        assert optimizer is not None, "the model is not compiled"
+        assert trainable_params(model) <= MAX_BUDGET_TRAINABLE, (
+            f"the model has over {MAX_BUDGET_TRAINABLE:,} trainable parameters, more than the "
+            "grader trains within the budget"
+        )
+        keras.utils.set_random_seed(seed)
+        copy = keras.models.clone_model(model)
+        copy.compile(loss=model.loss, optimizer=type(optimizer).from_config(optimizer.get_config()))
+        copy.fit(X, y, epochs=epochs, batch_size=batch_size, verbose=0)
+        _BUDGET_TRAINED[key] = copy
+    return _BUDGET_TRAINED[key]
 
 
 def _require_rebuilt(model: Any) -> None:
@@ -193,6 +345,12 @@ def binary_accuracy(model: Any, texts: list[str], labels: list[int]) -> float:
 
 def imdb_reviews(split: str, n: int, seed: int) -> tuple[list[str], list[int]]:
     """n labelled reviews (half positive) from aclImdb/SPLIT, picked reproducibly."""
+    texts, labels = _imdb_reviews(split, n, seed)
+    return list(texts), list(labels)
+
+
+@functools.lru_cache(maxsize=4)
+def _imdb_reviews(split: str, n: int, seed: int) -> tuple[tuple[str, ...], tuple[int, ...]]:
     import os
     from pathlib import Path
 
@@ -205,7 +363,7 @@ def imdb_reviews(split: str, n: int, seed: int) -> tuple[list[str], list[int]]:
             texts.append(files[index].read_text(encoding="utf-8"))
             labels.append(label)
     order = rng.permutation(len(texts))
-    return [texts[i] for i in order], [labels[i] for i in order]
+    return tuple(texts[i] for i in order), tuple(labels[i] for i in order)
 
 
 def predict(model: Any, X: Any) -> np.ndarray:

@@ -59,6 +59,7 @@ def build_assignment(cfg: GradingConfig, name: str, term: str, *, publish: bool 
         "params": spec.params,
         "points": spec.points,
         "thresholds": spec.thresholds,
+        "budget": dataclasses.asdict(spec.budget),
         "expected": kit_for(name).expected(spec, course),
     }
     build_dir = paths.BUILD_DIR / term / name

@@ -20,7 +20,7 @@ def expected(assignment: Assignment, course: Course) -> dict:
 
     params = assignment.params
     start, stop = params["bible_slice"]
-    window, embed = params["window_size"], params["embed_size"]
+    window = params["window_size"]
     norm_bible = w2v.normalize_bible(w2v.load_bible_sentences(start, stop))
     word2id, id2word, wids = w2v.build_vocabulary(norm_bible)
     vocab = len(word2id)
@@ -54,8 +54,6 @@ def expected(assignment: Assignment, course: Course) -> dict:
         "head_corpus": wids[:3],
         "head_pairs": pairs(wids[:3], window, vocab),
         "small_cases": small_cases,
-        "cbow_params": w2v.count_cbow_params(vocab, embed),
-        "skipgram_params": w2v.count_skipgram_params(vocab, embed),
         "probe_contexts": [probe[i][0] for i in picks],
         "probe_targets": [probe[i][1] for i in picks],
         "uniform_loss": float(np.log(vocab)),

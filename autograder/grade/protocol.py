@@ -183,6 +183,9 @@ def _encode_keras_model(model: Any, store: ArrayStore) -> dict:
             if isinstance(loss, str)
             else getattr(loss, "name", None) or getattr(loss, "__name__", None)
         )
+        if not isinstance(loss, str) and hasattr(loss, "get_config"):
+            compiled["loss_class"] = type(loss).__name__
+            compiled["loss_config"] = _plain_config(_safe_config(loss))
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None and hasattr(optimizer, "get_config"):
         config = {}
@@ -206,7 +209,16 @@ def _encode_keras_model(model: Any, store: ArrayStore) -> dict:
         "input_shape": _shape_data(getattr(model, "input_shape", None)),
         "output_shape": _shape_data(getattr(model, "output_shape", None)),
         "layers": [_layer_data(layer, store) for layer in model.layers],
+        "fits": _plain_config(list(model.__dict__.get("_kit_fit_log", []))[:20]),
     }
+
+
+def _safe_config(obj: Any) -> dict:
+    try:
+        config = obj.get_config()
+        return config if isinstance(config, dict) else {}
+    except Exception:
+        return {}
 
 
 def _shape_data(shape: Any) -> Any:

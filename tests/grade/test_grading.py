@@ -20,6 +20,7 @@ from conftest import (
     expected_results,
     loopback_listener,
 )
+from submissions import corpus
 
 from autograder import paths
 from autograder.grade.pipeline import grade_batch
@@ -28,18 +29,25 @@ pytestmark = pytest.mark.slow
 OTTER_LOG_MARKER = Path("/tmp/kit-otter-log-was-unpickled")
 
 
+def _assert_corpus(folder: str, results: list) -> None:
+    outcomes = corpus.compare(folder, results, corpus.expected_for(folder))
+    wrong = [f"{o.name} [{o.kind}]: got {o.got}; want {o.want}" for o in outcomes if not o.matches]
+    assert not wrong, "\n".join(wrong)
+
+
 @pytest.mark.parametrize("assignment", ["word2vec", "sentence_embeddings"])
-def test_fixtures_get_their_exact_scores(assignment, tmp_path):
+def test_corpus_gets_its_exact_scores(assignment, tmp_path):
+    """Correct alternatives get full marks; each bug loses exactly what it costs."""
     build_once(assignment)
     results = grade_batch(
         [SUBMISSIONS / assignment], assignment=assignment, out=tmp_path, progress=False
     )
-    assert_matches_expected(results, expected_results(assignment))
+    _assert_corpus(assignment, results)
 
 
-def test_mlp_fixtures_get_their_exact_scores(mlp_build, tmp_path):
+def test_mlp_corpus_gets_its_exact_scores(mlp_build, tmp_path):
     results = grade_batch([SUBMISSIONS / "mlp"], assignment="mlp", out=tmp_path, progress=False)
-    assert_matches_expected(results, expected_results("mlp"))
+    _assert_corpus("mlp", results)
 
     with open(tmp_path / "grades.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -49,9 +57,11 @@ def test_mlp_fixtures_get_their_exact_scores(mlp_build, tmp_path):
     result = json.loads((tmp_path / "results" / "wrong_sizes.json").read_text())
     assert {"score", "tests", "execution_time"} <= set(result)  # Gradescope results.json shape
     feedback = (tmp_path / "feedback" / "wrong_sizes.md").read_text()
-    assert "q_model: 1 / 3" in feedback and "hidden test" in feedback
+    assert "q_model: 0 / 3" in feedback and "hidden test" in feedback
     hidden_source = (mlp_build / "autograder" / "tests" / "q_model.py").read_text()
     assert "assert_mlp" in hidden_source and "assert_mlp" not in feedback
+    keras3 = (tmp_path / "feedback" / "bug_keras3_import.md").read_text()
+    assert "from tensorflow import keras" in keras3, "Keras 3 must be named with its fix"
 
 
 @pytest.fixture

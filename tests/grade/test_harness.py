@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 SCRIPT = """
 import json, numpy as np
 from autograder.grade.sandbox.budget import apply_budget
@@ -38,16 +40,126 @@ out["a_frozen_after_budget"] = same(trained, a.get_weights())
 b_before = [w.copy() for w in b.get_weights()]
 b.train_on_batch(x[:5], y[:5])
 out["b_has_its_own_budget"] = not same(b_before, b.get_weights())
+noted = model()
+noted.fit(x, y, 10, 1, validation_data=(x[:20], y[:20]))
+out["fit_log"] = noted.__dict__["_kit_fit_log"]
+failed = model()
+try:
+    failed.fit(x, y[:5])
+except Exception:
+    pass
+out["failed_fit_logged"] = "_kit_fit_log" in failed.__dict__
+import keras as keras3
+k3 = keras3.Sequential([keras3.Input((4,)), keras3.layers.Dense(3, activation="softmax")])
+k3.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
+out["keras3_epochs"] = len(k3.fit(x, y, epochs=30, verbose=0).history["loss"])
+from autograder.grade.sandbox.equivalent import sequential_equivalent
+import tensorflow as tf
+
+class InCall(keras.Model):  # activations applied in call(): equivalent to a Sequential
+    def __init__(self):
+        super().__init__()
+        self.flat, self.h = keras.layers.Flatten(), keras.layers.Dense(5)
+        self.o = keras.layers.Dense(3)
+    def call(self, x):
+        return tf.nn.softmax(self.o(tf.nn.relu(self.h(self.flat(x)))))
+
+class Skip(keras.Model):  # a skip connection: no Sequential behaves like it
+    def __init__(self):
+        super().__init__()
+        self.h, self.o = keras.layers.Dense(4), keras.layers.Dense(4)
+    def call(self, x):
+        return self.o(self.h(x)) + x
+
+in_call = InCall()
+in_call.build((None, 2, 2))
+in_call.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
+twin = sequential_equivalent(in_call)
+probe = np.random.rand(6, 2, 2).astype("float32")
+out["equivalent_class"] = type(twin).__name__
+out["equivalent_same_outputs"] = bool(np.allclose(twin(probe), in_call(probe), atol=1e-6))
+out["equivalent_activations"] = [l.get_config().get("activation") for l in twin.layers]
+out["equivalent_compiled"] = twin.optimizer is not None
+skip = Skip()
+skip.build((None, 4))
+out["skip_kept"] = sequential_equivalent(skip) is skip
 print(json.dumps(out))
 """
 
 
-def test_budget_caps_fit_and_train_on_batch_however_they_are_called():
+@pytest.fixture(scope="module")
+def budget_run() -> dict:
+    """SCRIPT's findings, from one child process (it patches Keras globally)."""
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    out = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_budget_caps_fit_and_train_on_batch_however_they_are_called(budget_run):
+    out = budget_run
     assert out["keyword"] == 2 and out["positional"] == 2 and out["default"] == 1
     assert out["steps"] == 4  # 40 samples in batches of 10
     assert out["a_trained"] and out["a_frozen_after_budget"] and out["b_has_its_own_budget"]
+    assert out["keras3_epochs"] == 2, "Keras 3, imported after the budget, is capped too"
+
+
+def test_fit_calls_are_noted_as_plain_data_only_when_they_finish(budget_run):
+    out = budget_run
+    (record,) = out["fit_log"]
+    assert record["labels"]["rows"] == 100 and len(record["labels"]["head"]) == 64
+    assert record["validation"]["labels"]["rows"] == 20 and record["validation_split"] == 0.0
+    assert out["failed_fit_logged"] is False
+
+
+def test_a_subclassed_model_is_sent_as_the_sequential_it_behaves_like(budget_run):
+    out = budget_run
+    assert out["equivalent_class"] == "Sequential" and out["equivalent_same_outputs"]
+    assert out["equivalent_activations"] == [None, "linear", "relu", "linear", "softmax"]
+    assert out["equivalent_compiled"]
+    assert out["skip_kept"], "a model no Sequential reproduces is sent as it is"
+
+
+def test_labels_seen_reads_integer_and_one_hot_labels_and_nothing_else():
+    import numpy as np
+
+    from autograder.grade.sandbox.budget import labels_seen
+
+    assert labels_seen(np.array([3, 1, 2])) == {"rows": 3, "head": [3, 1, 2]}
+    assert labels_seen(np.eye(4)[[2, 0]]) == {"rows": 2, "head": [2, 0]}
+    assert labels_seen(np.array(["a", "b"])) is None
+    assert labels_seen(None) is None
+    assert labels_seen(iter([1, 2])) is None
+
+
+def test_a_hanging_call_costs_one_wait_and_only_its_own_function(monkeypatch):
+    import signal
+    import time
+
+    from autograder.grade.protocol import ArrayStore
+    from autograder.grade.sandbox import harness
+
+    monkeypatch.setattr(harness, "CALL_TIMEOUT_S", 0.3)
+    previous = signal.signal(signal.SIGALRM, harness._on_alarm)
+
+    def hangs(x):
+        while x < 0:
+            pass
+        return x
+
+    calls = [
+        {"function": "hangs", "key": f"k{i}", "args": [[v], {}]} for i, v in enumerate((1, -1, -2))
+    ]
+    calls.append({"function": "double", "key": "k3", "args": [[4], {}]})
+    namespace = {"hangs": hangs, "double": lambda x: 2 * x}
+    started = time.monotonic()
+    try:
+        answers = harness.answer({"calls": calls}, namespace, ArrayStore(), ArrayStore(), 30)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    assert time.monotonic() - started < 5
+    got = answers["calls"]
+    assert got["k0"] == 1 and got["k3"] == 8
+    assert got["k1"]["type"] == "Timeout" and "ran over" in got["k1"]["message"]
+    assert got["k2"]["type"] == "Timeout" and "not run" in got["k2"]["message"]

@@ -53,7 +53,9 @@ def test_weaker_modes_are_refused_by_name(monkeypatch):
     assert isolation.require(Mode.NONE) is Mode.NONE
 
 
-@pytest.mark.skipif(not ROOT or cgroups.missing() != [], reason="needs root and cgroup v1")
+@pytest.mark.skipif(
+    not ROOT or cgroups.missing() != [] or cgroups.unified(), reason="needs root and cgroup v1"
+)
 def test_a_sandbox_cgroup_has_its_limits_and_goes_away():
     group = cgroups.SandboxCgroup(memory_mb=300, pids=17, cpu_quota=0.5)
     try:
@@ -64,3 +66,34 @@ def test_a_sandbox_cgroup_has_its_limits_and_goes_away():
     finally:
         group.remove()
     assert not memory.exists() and not pids.exists() and not cpu.exists()
+
+
+def test_cgroup_v2_is_used_only_with_all_three_controllers(tmp_path):
+    (tmp_path / "cgroup.controllers").write_text("cpuset cpu io memory hugetlb pids rdma\n")
+    assert cgroups.unified(tmp_path)
+    (tmp_path / "cgroup.controllers").write_text("hugetlb\n")  # what these machines have
+    assert not cgroups.unified(tmp_path)
+    assert not cgroups.unified(tmp_path / "absent")
+
+
+def test_a_v2_sandbox_cgroup_writes_its_limits_and_reads_its_events(tmp_path):
+    """Against a simulated unified hierarchy (these machines mount v1 for these controllers)."""
+    (tmp_path / "cgroup.controllers").write_text("cpu memory pids\n")
+    group = cgroups.SandboxCgroupV2(memory_mb=300, pids=17, cpu_quota=0.5, root=tmp_path)
+    folder = group.folder
+    assert folder.parent == tmp_path / "kit"
+    assert (tmp_path / "cgroup.subtree_control").read_text() == "+memory +pids +cpu"
+    assert (tmp_path / "kit" / "cgroup.subtree_control").read_text() == "+memory +pids +cpu"
+    assert int((folder / "memory.max").read_text()) == 300 * 2**20
+    assert (folder / "pids.max").read_text() == "17"
+    assert (folder / "cpu.max").read_text() == "50000 100000"
+    assert group.procs_files == [str(folder / "cgroup.procs")]
+    (folder / "memory.events").write_text("low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n")
+    (folder / "memory.peak").write_text(str(280 * 2**20))
+    (folder / "pids.events").write_text("max 0\n")
+    usage = group.usage()
+    assert usage.oom_killed and usage.peak_mb == 280.0 and not usage.pids_limited
+    for file in folder.iterdir():
+        file.unlink()
+    group.remove()
+    assert not folder.exists() and group.folder is None

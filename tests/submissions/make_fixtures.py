@@ -1,7 +1,8 @@
 """Regenerate the fixture submissions from the built solution notebook.
 
 Each fixture is the solution as a student would hand it in (otter's markers removed) with one
-deliberate change. Their exact expected scores live in ``expected.toml`` beside them and were
+deliberate change: ``*_CORPUS`` holds the accuracy corpus, correct work written another way
+(``alt_*``) and realistic bugs (``bug_*``). Their exact expected scores live in ``expected.toml`` beside them and were
 checked by hand against the change: re-run this after changing ``solutions/mlp.ipynb`` and
 review the score differences rather than copying them.
 
@@ -317,6 +318,543 @@ SE_FIXTURES = {
 }
 
 
+SUBCLASSED_DROPOUT = '''class DropoutMLP(keras.Model):
+    """The MLP with dropout, written as a subclass."""
+
+    def __init__(self, hidden=(300, 100), rate=0.2, **kwargs):
+        super().__init__(**kwargs)
+        self.flatten = keras.layers.Flatten()
+        self.hidden1 = keras.layers.Dense(hidden[0])
+        self.drop1 = keras.layers.Dropout(rate)
+        self.hidden2 = keras.layers.Dense(hidden[1])
+        self.drop2 = keras.layers.Dropout(rate)
+        self.classes = keras.layers.Dense(10)
+
+    def call(self, inputs, training=False):
+        x = self.flatten(inputs)
+        x = self.drop1(tf.nn.relu(self.hidden1(x)), training=training)
+        x = self.drop2(tf.nn.relu(self.hidden2(x)), training=training)
+        return tf.nn.softmax(self.classes(x))
+
+
+model_dropout = DropoutMLP()
+model_dropout.build((None, 28, 28))
+model_dropout.compile(loss="sparse_categorical_crossentropy",
+                      optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9, nesterov=True),
+                      metrics=["accuracy"])'''
+
+ACTIVATION_LAYERS = """model = keras.models.Sequential()
+model.add(keras.layers.Flatten(input_shape=[28, 28]))
+model.add(keras.layers.Dense(300))
+model.add(keras.layers.Activation("relu"))
+model.add(keras.layers.Dense(100))
+model.add(keras.layers.Activation("relu"))
+model.add(keras.layers.Dense(10))
+model.add(keras.layers.Activation("softmax"))
+model_list = keras.models.Sequential([
+    keras.layers.Flatten(input_shape=[28, 28]),
+    keras.layers.Dense(300), keras.layers.ReLU(),
+    keras.layers.Dense(100), keras.layers.ReLU(),
+    keras.layers.Dense(10), keras.layers.Softmax(),
+])
+model.summary()"""
+
+LAYERS_IMPORT = """from tensorflow.keras import layers, models
+model = models.Sequential()
+model.add(layers.Flatten(input_shape=(28, 28)))
+for n in (300, 100):
+    model.add(layers.Dense(n, activation=tf.nn.relu))
+model.add(layers.Dense(10, activation=tf.keras.activations.softmax))
+model_list = tf.keras.Sequential([layers.Flatten(input_shape=(28, 28))]
+                                 + [layers.Dense(n, activation="relu") for n in (300, 100)]
+                                 + [layers.Dense(10, activation="softmax")])
+model.summary()"""
+
+TFDATA_FIT = """train_ds = tf.data.Dataset.from_tensor_slices((X_train, y_train)).shuffle(10000, seed=1).batch(64)
+valid_ds = tf.data.Dataset.from_tensor_slices((X_valid, y_valid)).batch(64)
+history = model.fit(train_ds, epochs=30, validation_data=valid_ds)"""
+
+MLP_CORPUS = {
+    # ---------------------------------------------------------------- correct, written otherwise
+    "alt_activation_layers": [("CELL:model = keras.models.Sequential()", ACTIVATION_LAYERS)],
+    "alt_layers_import": [
+        ("CELL:model = keras.models.Sequential()", LAYERS_IMPORT),
+        ("hidden1 = model.layers[1]", "hidden1 = model.get_layer(index=1)"),
+    ],
+    "alt_subclassed_dropout": [
+        ("CELL:model_dropout = keras.models.Sequential(", SUBCLASSED_DROPOUT)
+    ],
+    "alt_tf_data": [
+        (
+            "history = model.fit(X_train, y_train, epochs=30, validation_data=(X_valid, y_valid))",
+            TFDATA_FIT,
+        ),
+    ],
+    "alt_batch_512": [
+        (
+            "history = model.fit(X_train, y_train, epochs=30, validation_data=(X_valid, y_valid))",
+            "history = model.fit(X_train, y_train, batch_size=512, epochs=30,\n"
+            "                    validation_data=(X_valid, y_valid))",
+        ),
+    ],
+    "alt_numpy_scalars": [
+        (
+            "drill_params = (100 + 1) * 20 + (20 + 1) * 3",
+            "drill_params = np.int64(100 * 20 + 20) + np.int64(20 * 3 + 3)",
+        ),
+        ("total_params = model.count_params()", "total_params = np.sum(dense_params)"),
+        ("return f(np.dot(w, x) + theta)", "return f(np.float32(w @ x) + theta)"),
+    ],
+    "alt_validation_split": [
+        (
+            "history = model.fit(X_train, y_train, epochs=30, validation_data=(X_valid, y_valid))",
+            "history = model.fit(X_train, y_train, epochs=30, validation_split=0.1)",
+        ),
+    ],
+    "alt_loss_function_and_positional_sgd": [
+        (
+            'model.compile(loss="sparse_categorical_crossentropy",\n'
+            "              optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9, nesterov=True),",
+            "sgd = keras.optimizers.SGD(0.01, 0.9, True)\n"
+            "model.compile(loss=keras.losses.sparse_categorical_crossentropy,\n"
+            "              optimizer=sgd,",
+        ),
+    ],
+    "alt_positional_fit_and_magics": [
+        (
+            "history = model.fit(X_train, y_train, epochs=30, validation_data=(X_valid, y_valid))",
+            "%%time\nhistory = model.fit(X_train, y_train, 32, 30, 1, None, 0.0, (X_valid, y_valid))",
+        ),
+        (
+            "test_loss, test_accuracy = model.evaluate(X_test, y_test)",
+            "%time test_loss, test_accuracy = model.evaluate(X_test, y_test, verbose=0)",
+        ),
+    ],
+    "alt_params_from_weights": [
+        (
+            "dense_params = [layer.count_params() for layer in model.layers if isinstance(layer, keras.layers.Dense)]",
+            "dense_params = []\nfor layer in model.layers:\n    if layer.get_weights():\n"
+            "        W, b = layer.get_weights()\n        dense_params.append(W.size + b.size)",
+        ),
+        ("total_params = model.count_params()", "total_params = sum(dense_params)"),
+    ],
+    "alt_predict_classes_otherwise": [
+        ("y_proba = model.predict(X_new)", "y_proba = model(X_new, training=False).numpy()"),
+        (
+            "y_pred = np.argmax(y_proba, axis=1)",
+            "y_pred = np.array([int(np.argmax(p)) for p in y_proba])",
+        ),
+    ],
+    "alt_unused_hanging_helper": [
+        (
+            "drill_params = (100 + 1) * 20 + (20 + 1) * 3",
+            "def wait_until_ready():\n    while True:  # never called: a leftover of mine\n        pass\n\n"
+            "drill_params = (100 + 1) * 20 + (20 + 1) * 3",
+        ),
+        (
+            "return f(np.dot(w, x) + theta)",
+            "z = 0.0\n    for wi, xi in zip(w, x):\n        z += wi * xi\n    return f(z + theta)",
+        ),
+    ],
+    "alt_reshape_and_input": [
+        (
+            "CELL:model = keras.models.Sequential()",
+            """model = keras.models.Sequential()
+model.add(keras.Input(shape=(28, 28)))
+model.add(keras.layers.Reshape((28 * 28,)))
+model.add(keras.layers.Dense(300, activation="relu"))
+model.add(keras.layers.Dense(100, activation="relu"))
+model.add(keras.layers.Dense(10, activation="softmax"))
+model_list = keras.models.Sequential([
+    keras.layers.Flatten(input_shape=[28, 28]),
+    keras.layers.Dense(300, activation="relu"),
+    keras.layers.Dense(100, activation="relu"),
+    keras.layers.Dense(10, activation="softmax"),
+])""",
+        ),
+    ],
+    "alt_float32_pixels": [
+        (
+            "X_valid, X_train = X_train_full[:5000] / 255., X_train_full[5000:] / 255.",
+            "X_train_full = X_train_full.astype(np.float32) / 255.0\n"
+            "X_valid, X_train = X_train_full[:5000], X_train_full[5000:]",
+        ),
+        ("X_test = X_test / 255.", "X_test = X_test.astype(np.float32) / 255.0"),
+    ],
+    "alt_dropout_functional": [
+        (
+            "CELL:model_dropout = keras.models.Sequential(",
+            """inputs = keras.Input(shape=(28, 28))
+x = keras.layers.Flatten()(inputs)
+for units in (300, 100):
+    x = keras.layers.Dense(units, activation="relu")(x)
+    x = keras.layers.Dropout(0.2)(x)
+model_dropout = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(x))
+model_dropout.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                      optimizer=keras.optimizers.SGD(momentum=0.9, nesterov=True, learning_rate=1e-2))""",
+        ),
+    ],
+    # ---------------------------------------------------------------- bugs, each with its cost
+    "bug_train_on_test": [
+        (
+            "history = model.fit(X_train, y_train, epochs=30, validation_data=(X_valid, y_valid))",
+            "history = model.fit(X_test, y_test, epochs=30, validation_data=(X_valid, y_valid))",
+        ),
+    ],
+    "bug_validate_on_test": [
+        (
+            "history = model.fit(X_train, y_train, epochs=30, validation_data=(X_valid, y_valid))",
+            "history = model.fit(X_train, y_train, epochs=30, validation_data=(X_test, y_test))",
+        ),
+    ],
+    "bug_validate_on_train": [
+        (
+            "history = model.fit(X_train, y_train, epochs=30, validation_data=(X_valid, y_valid))",
+            "history = model.fit(X_train, y_train, epochs=30, validation_data=(X_train, y_train))",
+        ),
+    ],
+    "bug_dropout_not_compiled": [
+        (
+            'model_dropout.compile(loss="sparse_categorical_crossentropy",\n'
+            "                      optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9, nesterov=True),\n"
+            '                      metrics=["accuracy"])',
+            "model_dropout.summary()",
+        ),
+    ],
+    "bug_dropout_before_dense": [
+        (
+            '    model_dropout.add(keras.layers.Dense(units, activation="relu"))\n'
+            "    model_dropout.add(keras.layers.Dropout(rate=0.2))",
+            "    model_dropout.add(keras.layers.Dropout(rate=0.2))\n"
+            '    model_dropout.add(keras.layers.Dense(units, activation="relu"))',
+        ),
+    ],
+    "bug_from_logits": [
+        (
+            'model.compile(loss="sparse_categorical_crossentropy",',
+            "model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),",
+        ),
+    ],
+    "bug_params_without_biases": [
+        (
+            "dense_params = [layer.count_params() for layer in model.layers if isinstance(layer, keras.layers.Dense)]",
+            "dense_params = [layer.get_weights()[0].size for layer in model.layers if isinstance(layer, keras.layers.Dense)]",
+        ),
+        ("total_params = model.count_params()", "total_params = sum(dense_params)"),
+    ],
+    "bug_drill_without_biases": [
+        ("drill_params = (100 + 1) * 20 + (20 + 1) * 3", "drill_params = 100 * 20 + 20 * 3"),
+    ],
+    "bug_neuron_hangs_on_negative_bias": [
+        (
+            "return f(np.dot(w, x) + theta)",
+            "while theta < 0:  # meant to clip the bias, loops forever instead\n"
+            "        theta = theta\n    return f(np.dot(w, x) + theta)",
+        ),
+    ],
+    "bug_output_loss_swapped": [
+        (
+            'output_and_loss["binary"] = ("sigmoid", "binary_crossentropy")',
+            'output_and_loss["binary"] = ("softmax", "binary_crossentropy")',
+        ),
+    ],
+    "bug_evaluate_on_train": [
+        (
+            "test_loss, test_accuracy = model.evaluate(X_test, y_test)",
+            "test_loss, test_accuracy = model.evaluate(X_train, y_train)",
+        ),
+    ],
+    "bug_predict_last_rows": [("X_new = X_test[:3]", "X_new = X_test[-3:]")],
+    "bug_early_stopping_keeps_last": [
+        (
+            "keras.callbacks.EarlyStopping(patience=10, restore_best_weights=True)",
+            "keras.callbacks.EarlyStopping(patience=10)",
+        ),
+    ],
+    "bug_keras3_import": [
+        ("from tensorflow import keras", "import keras  # Keras 3, not the course's tf-keras")
+    ],
+    "bug_init_from_flatten": [
+        ("hidden1 = model.layers[1]", "hidden1 = model.layers[0]"),
+        (
+            "weights, biases = hidden1.get_weights()",
+            "weights, biases = model.layers[2].get_weights()",
+        ),
+    ],
+}
+
+
+W2V_NORMALISE_LOOPS = """norm_bible = []
+for sent in bible:
+    words = []
+    for word in sent:
+        if word in remove_terms:
+            continue
+        words.append(word.lower())
+    line = " ".join(words)
+    if len(line.split()) > 2:
+        norm_bible.append(line)"""
+
+W2V_CBOW_FUNCTIONAL = """context_in = keras.Input(shape=(2 * window_size,), dtype="int32")
+vectors = Embedding(vocab_size, embed_size)(context_in)
+mean = Lambda(lambda v: tf.reduce_mean(v, axis=1))(vectors)
+cbow = Model(context_in, Dense(vocab_size, activation="softmax")(mean))
+cbow.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.RMSprop())
+cbow.summary()"""
+
+W2V_CORPUS = {
+    # ---------------------------------------------------------------- correct, written otherwise
+    "alt_normalise_with_loops": [
+        (
+            "norm_bible = [[word.lower() for word in sent if word not in remove_terms] for sent in bible]\n"
+            'norm_bible = [" ".join(tok_sent) for tok_sent in norm_bible]\n'
+            "norm_bible = [tok_sent for tok_sent in norm_bible if len(tok_sent.split()) > 2]",
+            W2V_NORMALISE_LOOPS,
+        ),
+    ],
+    "alt_texts_to_sequences": [
+        (
+            "wids = [[word2id[w] for w in text.text_to_word_sequence(doc)] for doc in norm_bible]",
+            "wids = tokenizer.texts_to_sequences(norm_bible)",
+        ),
+    ],
+    "alt_cbow_functional_reduce_mean": [("CELL:cbow = Sequential()", W2V_CBOW_FUNCTIONAL)],
+    "alt_loss_as_float": [
+        (
+            "        loss += cbow.train_on_batch(x, y)",
+            "        batch_loss = cbow.train_on_batch(x, y)\n        loss = loss + float(batch_loss)",
+        ),
+        ("    cbow_losses.append(loss)", "    cbow_losses.append(np.float64(loss))"),
+    ],
+    "alt_skipgram_pairs_with_numpy": [
+        (
+            '        pair_first_elem = np.array(list(zip(*elem[0]))[0], dtype="int32")\n'
+            '        pair_second_elem = np.array(list(zip(*elem[0]))[1], dtype="int32")',
+            '        pair_array = np.array(elem[0], dtype="int32")\n'
+            "        pair_first_elem, pair_second_elem = pair_array[:, 0], pair_array[:, 1]",
+        ),
+    ],
+    "alt_sg_weights_from_word_model": [
+        ("word_embed_layer = skipgram_model.layers[2]", "word_embed_layer = word_model.layers[0]"),
+    ],
+    "alt_cbow_weights_from_layer": [
+        (
+            "cbow_weights = cbow.get_weights()[0]\ncbow_weights = cbow_weights[1:]",
+            "embedding_layer = [l for l in cbow.layers if isinstance(l, Embedding)][0]\n"
+            "cbow_weights = embedding_layer.get_weights()[0][1:, :]",
+        ),
+    ],
+    "alt_time_magics": [
+        (
+            "cbow_losses = []\nfor epoch in range(1, 5):",
+            "%%time\ncbow_losses = []\nfor epoch in range(1, 5):",
+        ),
+        (
+            "skip_grams = [skipgrams(",
+            "get_ipython().run_line_magic('time', 'pass')\nskip_grams = [skipgrams(",
+        ),
+    ],
+    "alt_pairs_with_list_comprehension": [
+        (
+            "            context_words.append([words[i] for i in range(start, end)\n"
+            "                                  if 0 <= i < sentence_length and i != index])",
+            "            context_words.append([w for i, w in enumerate(words)\n"
+            "                                  if start <= i < end and i != index])",
+        ),
+    ],
+    "alt_id2word_and_list_model": [
+        (
+            "id2word = {v: k for k, v in word2id.items()}",
+            "id2word = dict((i, w) for w, i in word2id.items())",
+        ),
+        (
+            "CELL:cbow = Sequential()",
+            """cbow = Sequential([
+    Embedding(vocab_size, embed_size, input_length=window_size * 2),
+    Lambda(lambda x: K.mean(x, axis=1), output_shape=(embed_size,)),
+    Dense(vocab_size, activation="softmax"),
+])
+cbow.compile(loss="categorical_crossentropy", optimizer="rmsprop")""",
+        ),
+    ],
+    "alt_generator_builds_arrays": [
+        (
+            "CELL:def generate_context_word_pairs(",
+            """def generate_context_word_pairs(corpus, window_size, vocab_size):
+    for words in corpus:
+        for index, word in enumerate(words):
+            left = words[max(0, index - window_size):index]
+            right = words[index + 1:index + 1 + window_size]
+            context = left + right
+            x = np.array([[0] * (2 * window_size - len(context)) + context])
+            y = keras.utils.to_categorical([word], num_classes=vocab_size)
+            yield x, y""",
+        )
+    ],
+    "alt_skipgram_loop_unpacked": [
+        (
+            "    for i, elem in enumerate(skip_grams):",
+            "    for pairs_i, labels_i in skip_grams:\n        elem = (pairs_i, labels_i)",
+        ),
+    ],
+    # ---------------------------------------------------------------- bugs, each with its cost
+    "bug_cbow_loss_overwritten": [
+        ("        loss += cbow.train_on_batch(x, y)", "        loss = cbow.train_on_batch(x, y)"),
+    ],
+    "bug_skipgram_loss_overwritten": [
+        (
+            "        loss += skipgram_model.train_on_batch(X, Y)",
+            "        loss = skipgram_model.train_on_batch(X, Y)",
+        ),
+    ],
+    "bug_not_lowercased": [
+        (
+            "norm_bible = [[word.lower() for word in sent if word not in remove_terms] for sent in bible]",
+            "norm_bible = [[word for word in sent if word not in remove_terms] for sent in bible]",
+        ),
+    ],
+    "bug_window_one_short": [
+        ("            end = index + window_size + 1", "            end = index + window_size"),
+    ],
+    "bug_cbow_linear_output": [
+        ('cbow.add(Dense(vocab_size, activation="softmax"))', "cbow.add(Dense(vocab_size))"),
+    ],
+    "bug_skipgram_relu_output": [
+        (
+            'Dense(1, kernel_initializer="glorot_uniform", activation="sigmoid")',
+            'Dense(1, kernel_initializer="glorot_uniform", activation="relu")',
+        ),
+    ],
+    "bug_sg_weights_from_context": [
+        (
+            "word_embed_layer = skipgram_model.layers[2]",
+            "word_embed_layer = skipgram_model.layers[3]",
+        ),
+    ],
+    "bug_cbow_weights_keep_pad": [
+        ("cbow_weights = cbow_weights[1:]", "cbow_weights = cbow_weights[:-1]")
+    ],
+    "bug_skipgrams_no_negatives": [
+        (
+            "skipgrams(wid, vocabulary_size=vocab_size, window_size=window_size)",
+            "skipgrams(wid, vocabulary_size=vocab_size, window_size=window_size, negative_samples=0.0)",
+        ),
+    ],
+}
+
+SE_TFDATA = """train_ds = tf.data.Dataset.from_tensor_slices((train_texts[:1600].tolist(), train_labels[:1600])).batch(32)
+valid_ds = tf.data.Dataset.from_tensor_slices((train_texts[1600:].tolist(), train_labels[1600:])).batch(32)
+history = model.fit(train_ds, epochs=10, validation_data=valid_ds)"""
+
+SE_ADD = """model = keras.Sequential()
+model.add(hub.KerasLayer(handle, dtype=tf.string, input_shape=[], output_shape=[50]))
+model.add(keras.layers.Dense(128))
+model.add(keras.layers.Activation("relu"))
+model.add(keras.layers.Dense(1, activation="sigmoid"))
+model.compile(loss=keras.losses.BinaryCrossentropy(), optimizer=keras.optimizers.Adam(learning_rate=1e-3),
+              metrics=[keras.metrics.BinaryAccuracy(name="accuracy")])
+model.summary()"""
+
+SE_FIT = "history = model.fit(train_texts, train_labels, epochs=10, validation_split=0.2)"
+SE_CORPUS = {
+    # ---------------------------------------------------------------- correct, written otherwise
+    "alt_tf_data": [(SE_FIT, SE_TFDATA)],
+    "alt_add_and_activation": [("CELL:model = keras.Sequential([", SE_ADD)],
+    "alt_manual_validation": [
+        (
+            SE_FIT,
+            "history = model.fit(train_texts[:1600], train_labels[:1600], epochs=10, batch_size=16,\n"
+            "                    validation_data=(train_texts[1600:], train_labels[1600:]))",
+        ),
+    ],
+    "alt_tensor_inputs": [
+        (
+            SE_FIT,
+            "history = model.fit(tf.constant(train_texts.tolist()), train_labels, epochs=10,\n"
+            "                    validation_split=0.2, verbose=0)",
+        ),
+        (
+            "new_proba = model.predict(np.array(new_reviews, dtype=object))",
+            "new_proba = model.predict(tf.constant(new_reviews))",
+        ),
+    ],
+    "alt_vectors_as_array": [
+        (
+            "sentence_vectors = embed(tf.constant(sentences)).numpy()",
+            "sentence_vectors = np.asarray(embed(tf.constant(sentences)))",
+        ),
+    ],
+    "alt_count_with_tf_size": [
+        (
+            "finetune_trainable = int(sum(np.prod(w.shape) for w in model_ft.trainable_weights))",
+            "finetune_trainable = 0\nfor variable in model_ft.trainable_variables:\n"
+            "    finetune_trainable += int(tf.size(variable))",
+        ),
+    ],
+    "alt_batch_64": [(SE_FIT, SE_FIT.replace("epochs=10,", "epochs=10, batch_size=64,"))],
+    "alt_hub_without_output_shape": [
+        (
+            "CELL:model = keras.Sequential([",
+            """model = keras.Sequential([
+    hub.KerasLayer(handle, input_shape=[], dtype=tf.string),
+    keras.layers.Dense(128, activation="relu"),
+    keras.layers.Dense(1, activation="sigmoid"),
+])
+model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])""",
+        ),
+    ],
+    "alt_unicode_array_predict": [
+        (
+            "new_proba = model.predict(np.array(new_reviews, dtype=object))",
+            "new_proba = model.predict(np.array(new_reviews), verbose=0)",
+        ),
+    ],
+    "alt_finetune_functional": [
+        (
+            "CELL:model_ft = keras.Sequential([",
+            """review = keras.Input(shape=(), dtype=tf.string)
+features = hub.KerasLayer(handle, trainable=True)(review)
+features = keras.layers.Dense(128, activation="relu")(features)
+model_ft = keras.Model(review, keras.layers.Dense(1, activation="sigmoid")(features))
+model_ft.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+finetune_trainable = model_ft.count_params() - sum(int(np.prod(w.shape)) for w in model_ft.non_trainable_weights)""",
+        ),
+    ],
+    # ---------------------------------------------------------------- bugs, each with its cost
+    "bug_no_validation": [(SE_FIT, "history = model.fit(train_texts, train_labels, epochs=10)")],
+    "bug_hidden_sigmoid": [
+        (
+            'keras.layers.Dense(128, activation="relu"),\n    keras.layers.Dense(1, activation="sigmoid"),\n])\nmodel.compile',
+            'keras.layers.Dense(128, activation="sigmoid"),\n    keras.layers.Dense(1, activation="sigmoid"),\n])\nmodel.compile',
+        ),
+    ],
+    "bug_mse_loss": [
+        (
+            'model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])\nmodel.summary()',
+            'model.compile(loss="mse", optimizer="adam", metrics=["accuracy"])\nmodel.summary()',
+        )
+    ],
+    "bug_finetune_still_frozen": [
+        (
+            "hub.KerasLayer(handle, dtype=tf.string, input_shape=[], output_shape=[50], trainable=True)",
+            "hub.KerasLayer(handle, dtype=tf.string, input_shape=[], output_shape=[50])",
+        ),
+    ],
+    "bug_predict_training_reviews": [
+        (
+            "new_proba = model.predict(np.array(new_reviews, dtype=object))",
+            "new_proba = model.predict(train_texts[:3])",
+        ),
+    ],
+    "bug_one_sentence_embedded": [
+        (
+            "sentence_vectors = embed(tf.constant(sentences)).numpy()",
+            "sentence_vectors = embed(tf.constant([sentences[0], sentences[0]])).numpy()",
+        ),
+    ],
+}
+
+
 def as_submitted(solution: dict) -> dict:
     notebook = json.loads(json.dumps(solution))
     for cell in notebook["cells"]:
@@ -376,14 +914,14 @@ def main() -> None:
     term = load_config().course.term
     (HERE / "word2vec").mkdir(exist_ok=True)
     w2v = solution_as_submitted(term, "word2vec")
-    for name, edits in W2V_FIXTURES.items():
+    for name, edits in (W2V_FIXTURES | W2V_CORPUS).items():
         write_notebook(HERE / "word2vec" / f"{name}.ipynb", apply(w2v, edits))
     (HERE / "sentence_embeddings").mkdir(exist_ok=True)
     sentence = solution_as_submitted(term, "sentence_embeddings")
-    for name, edits in SE_FIXTURES.items():
+    for name, edits in (SE_FIXTURES | SE_CORPUS).items():
         write_notebook(HERE / "sentence_embeddings" / f"{name}.ipynb", apply(sentence, edits))
     submitted = solution_as_submitted(term, "mlp")
-    for name, edits in MLP_FIXTURES.items():
+    for name, edits in (MLP_FIXTURES | MLP_CORPUS).items():
         write_notebook(HERE / "mlp" / f"{name}.ipynb", apply(submitted, edits))
     adversarial = HERE / "adversarial"
     for name, edits in ADVERSARIAL.items():

@@ -5,7 +5,7 @@ OK_FORMAT = False
 name = "q_neuron"
 points = 2.0
 
-@test_case(points=None, hidden=False)
+@test_case(points=0, hidden=False)
 def test_neuron_runs(neuron_output):
     import numpy as np
     out = neuron_output(np.array([1.0, 2.0]), np.array([3.0, -4.0]), 0.5, np.abs)

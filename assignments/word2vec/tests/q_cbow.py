@@ -5,7 +5,7 @@ OK_FORMAT = False
 name = "q_cbow"
 points = 4.0
 
-@test_case(points=None, hidden=False)
+@test_case(points=0, hidden=False)
 def test_cbow_form(cbow, vocab_size):
     from autograder import checks
     assert checks.is_a(cbow, 'Model')

@@ -5,7 +5,7 @@ OK_FORMAT = False
 name = "q_pairs"
 points = 4.0
 
-@test_case(points=None, hidden=False)
+@test_case(points=0, hidden=False)
 def test_pairs_form(generate_context_word_pairs):
     import numpy as np
     pairs = list(generate_context_word_pairs([[1, 2, 3]], 1, 4))

@@ -1,10 +1,11 @@
 """Kernel-enforced limits for one sandbox: a cgroup with memory, process and CPU caps.
 
-cgroup v1 (the memory, pids and cpu controllers; what these machines have): a child of the
-grader's own memory cgroup, and of the pids and cpu roots. The memory limit counts everything
-the sandbox's processes charge: heap, tmpfs and ``/dev/shm`` pages, ``memfd`` files. Exceeding it
-kills the sandbox (status ``memory``), never the host. The sandbox cannot leave its cgroup: it
-runs unprivileged in its own cgroup namespace without ``/sys``.
+cgroup v2 where the unified hierarchy has the memory, pids and cpu controllers (a ``kit``
+subtree under the root, one child per sandbox); otherwise cgroup v1 (what these machines have):
+a child of the grader's own memory cgroup, and of the pids and cpu roots. The memory limit
+counts everything the sandbox's processes charge: heap, tmpfs and ``/dev/shm`` pages, ``memfd``
+files. Exceeding it kills the sandbox (status ``memory``), never the host. The sandbox cannot
+leave its cgroup: it runs unprivileged in its own cgroup namespace without ``/sys``.
 """
 
 from __future__ import annotations
@@ -31,11 +32,26 @@ def own_path(controller: str) -> str:
     raise SandboxUnavailable(f"cgroup v1 controller {controller!r} is not mounted")
 
 
+V2_SUBTREE = "kit"
+
+
+def unified(root: Path | None = None) -> bool:
+    """Whether cgroup v2 holds the memory, pids and cpu controllers here."""
+    root = root or ROOT
+    try:
+        available = (root / "cgroup.controllers").read_text().split()
+    except OSError:
+        return False
+    return all(controller in available for controller in CONTROLLERS)
+
+
 def missing() -> list[str]:
     """What this machine lacks for per-sandbox cgroups (empty when all is there)."""
     problems = []
     if os.geteuid() != 0:
         problems.append("root (to create cgroups)")
+    if unified():
+        return problems
     for controller in CONTROLLERS:
         folder = ROOT / controller
         if not (folder / "cgroup.procs").exists():
@@ -50,8 +66,15 @@ class Usage:
     pids_limited: bool
 
 
-class SandboxCgroup:
-    """One sandbox's cgroups; ``procs_files`` are what the launcher writes its pid into."""
+def SandboxCgroup(*, memory_mb: int, pids: int, cpu_quota: float):  # noqa: N802 (a factory)
+    """One sandbox's cgroup(s), v2 where available, else v1; the same interface either way."""
+    if unified():
+        return SandboxCgroupV2(memory_mb=memory_mb, pids=pids, cpu_quota=cpu_quota)
+    return SandboxCgroupV1(memory_mb=memory_mb, pids=pids, cpu_quota=cpu_quota)
+
+
+class SandboxCgroupV1:
+    """One sandbox's v1 cgroups; ``procs_files`` are what the launcher writes its pid into."""
 
     def __init__(self, *, memory_mb: int, pids: int, cpu_quota: float) -> None:
         name = f"kit-{os.getpid()}-{next(_names)}"
@@ -90,56 +113,153 @@ class SandboxCgroup:
 
     def kill_all(self, wait_s: float = 5.0) -> None:
         """SIGKILL every process in the cgroup until it is empty."""
-        deadline = time.monotonic() + wait_s
-        while (pids := self.pids()) and time.monotonic() < deadline:
-            for pid in pids:
-                try:
-                    os.kill(pid, 9)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.02)
+        _kill_until_empty(self.pids, wait_s)
 
     def usage(self) -> Usage:
         memory = self.dirs["memory"]
-        oom = dict(
-            line.split()
-            for line in (memory / "memory.oom_control").read_text().splitlines()
-            if len(line.split()) == 2
-        )
+        oom = _keyed(memory / "memory.oom_control")
         peak = int((memory / "memory.max_usage_in_bytes").read_text()) / 2**20
-        events = (self.dirs["pids"] / "pids.events").read_text().split()
+        events = _keyed(self.dirs["pids"] / "pids.events")
         return Usage(
-            oom_killed=int(oom.get("oom_kill", 0)) > 0,
+            oom_killed=oom.get("oom_kill", 0) > 0,
             peak_mb=round(peak, 1),
-            pids_limited=len(events) == 2 and int(events[1]) > 0,
+            pids_limited=events.get("max", 0) > 0,
         )
 
     def remove(self) -> None:
         self.kill_all()
         for folder in self.dirs.values():
-            for _ in range(100):
-                try:
-                    folder.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    time.sleep(0.02)
+            _remove_when_empty(folder)
         self.dirs = {}
+
+
+class SandboxCgroupV2:
+    """One sandbox's cgroup in the unified hierarchy: ``ROOT/kit/kit-PID-N``.
+
+    The ``kit`` subtree sits directly under the root, which may hold processes and still
+    delegate controllers (the no-internal-process rule exempts it)."""
+
+    def __init__(
+        self, *, memory_mb: int, pids: int, cpu_quota: float, root: Path | None = None
+    ) -> None:
+        self.root = root or ROOT
+        subtree = self.root / V2_SUBTREE
+        folder = subtree / f"kit-{os.getpid()}-{next(_names)}"
+        self.folder: Path | None = None
+        enable = " ".join(f"+{c}" for c in CONTROLLERS)
+        try:
+            _write(self.root / "cgroup.subtree_control", enable)
+            subtree.mkdir(exist_ok=True)
+            _write(subtree / "cgroup.subtree_control", enable)
+            folder.mkdir()
+            self.folder = folder
+            _write(folder / "memory.max", memory_mb * 2**20)
+            if (folder / "memory.swap.max").exists():
+                _write(folder / "memory.swap.max", 0)
+            _write(folder / "pids.max", pids)
+            period = 100_000
+            _write(folder / "cpu.max", f"{max(1000, int(period * cpu_quota))} {period}")
+        except OSError as exc:
+            self.remove()
+            raise SandboxUnavailable(f"cannot set up a sandbox cgroup (v2): {exc}") from None
+
+    @property
+    def procs_files(self) -> list[str]:
+        return [str(self.folder / "cgroup.procs")] if self.folder else []
+
+    def pids(self) -> list[int]:
+        try:
+            return [int(p) for p in (self.folder / "cgroup.procs").read_text().split()]
+        except (OSError, TypeError):
+            return []
+
+    def kill_all(self, wait_s: float = 5.0) -> None:
+        if self.folder is None:
+            return
+        if (self.folder / "cgroup.kill").exists():  # Linux 5.14+: the kernel kills them all
+            try:
+                _write(self.folder / "cgroup.kill", 1)
+            except OSError:
+                pass
+        _kill_until_empty(self.pids, wait_s)
+
+    def usage(self) -> Usage:
+        events = _keyed(self.folder / "memory.events")
+        peak_file = self.folder / "memory.peak"  # Linux 5.19+; else what is charged now
+        if not peak_file.exists():
+            peak_file = self.folder / "memory.current"
+        pids_events = _keyed(self.folder / "pids.events")
+        return Usage(
+            oom_killed=events.get("oom_kill", 0) > 0,
+            peak_mb=round(int(peak_file.read_text()) / 2**20, 1),
+            pids_limited=pids_events.get("max", 0) > 0,
+        )
+
+    def remove(self) -> None:
+        if self.folder is None:
+            return
+        self.kill_all()
+        _remove_when_empty(self.folder)
+        self.folder = None
+
+
+def _kill_until_empty(pids, wait_s: float) -> None:
+    """SIGKILL what ``pids()`` lists until it lists nothing (or ``wait_s`` passed)."""
+    deadline = time.monotonic() + wait_s
+    while (found := pids()) and time.monotonic() < deadline:
+        for pid in found:
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.02)
+
+
+def _remove_when_empty(folder: Path) -> None:
+    """rmdir a cgroup, retrying while the kernel still counts exiting processes in it."""
+    for _ in range(100):
+        try:
+            folder.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.02)
+
+
+def _keyed(path: Path) -> dict[str, int]:
+    """A cgroup ``key value`` file as a dict."""
+    pairs = (line.split() for line in path.read_text().splitlines())
+    return {p[0]: int(p[1]) for p in pairs if len(p) == 2 and p[1].isdigit()}
+
+
+def _stale_parents() -> list[Path]:
+    if unified():
+        return [ROOT / V2_SUBTREE]
+    parents = []
+    for controller in CONTROLLERS:
+        try:
+            parents.append(ROOT / controller / own_path(controller).lstrip("/"))
+        except (OSError, SandboxUnavailable):
+            continue
+    return parents
 
 
 def sweep_stale() -> None:
     """Remove the cgroups of graders that no longer run (after a kill -9)."""
-    for controller in CONTROLLERS:
+    for parent in _stale_parents():
         try:
-            parent = ROOT / controller / own_path(controller).lstrip("/")
             children = list(parent.glob("kit-*-*"))
-        except (OSError, SandboxUnavailable):
+        except OSError:
             continue
         for folder in children:
             owner = folder.name.split("-")[1]
             if owner.isdigit() and not Path(f"/proc/{owner}").exists():
-                for pid in (folder / "cgroup.procs").read_text().split():
+                try:
+                    stale = (folder / "cgroup.procs").read_text().split()
+                except OSError:
+                    stale = []
+                for pid in stale:
                     try:
                         os.kill(int(pid), 9)
                     except ProcessLookupError:

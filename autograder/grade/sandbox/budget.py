@@ -5,13 +5,17 @@ Runs in the untrusted process before the first cell; it decides nothing and know
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 from pathlib import Path
 
 
 def apply_budget(budget: dict) -> None:
-    """Cap training in this process: epochs and samples per fit, train_on_batch calls; seed."""
-    import numpy as np
+    """Cap training in this process: epochs and samples per fit, train_on_batch calls; seed.
+
+    The caps keep the sandbox fast; they are not what thresholds rely on (the grader trains its
+    own budgeted copy of the model). Keras 3, if a notebook imports it, is capped alike."""
     import tensorflow as tf
     from tensorflow import keras
 
@@ -19,8 +23,44 @@ def apply_budget(budget: dict) -> None:
     tf.config.threading.set_inter_op_parallelism_threads(1)
     if budget.get("seed") is not None:
         keras.utils.set_random_seed(int(budget["seed"]))
+    cap_training(keras.Model, budget)
+    if "keras" in sys.modules:
+        cap_training(sys.modules["keras"].Model, budget)
+    else:
+        sys.meta_path.insert(0, _CapKerasOnImport(budget))
 
-    model_class = keras.Model
+
+class _CapKerasOnImport:
+    """Caps ``keras.Model`` (Keras 3) right after a notebook's ``import keras`` runs it."""
+
+    def __init__(self, budget: dict):
+        self.budget = budget
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "keras":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec("keras")
+        if spec is None or spec.loader is None:
+            return spec
+        loader_exec = spec.loader.exec_module
+        budget = self.budget
+
+        def exec_module(module):
+            loader_exec(module)
+            try:
+                cap_training(module.Model, budget)
+            except Exception:
+                pass
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+def cap_training(model_class: type, budget: dict) -> None:
+    """Wrap ``fit`` and ``train_on_batch`` of one Keras ``Model`` class with the caps."""
+    import numpy as np
+
     original_fit = model_class.fit
     original_train_on_batch = model_class.train_on_batch
     max_epochs = int(budget.get("max_epochs") or 0)
@@ -29,6 +69,7 @@ def apply_budget(budget: dict) -> None:
     batches: dict[int, list] = {}  # per model: [calls trained, last loss]
 
     def fit(self, x=None, y=None, *args, **kwargs):
+        given_y, given_args, given_kwargs = y, list(args), dict(kwargs)
         args = list(args)  # fit(x, y, batch_size, epochs, verbose, ...) may come positionally
         if max_epochs:
             if len(args) >= 2:
@@ -45,7 +86,9 @@ def apply_budget(budget: dict) -> None:
             args[2] = 0
         else:
             kwargs["verbose"] = 0
-        return original_fit(self, x, y, *args, **kwargs)
+        history = original_fit(self, x, y, *args, **kwargs)
+        record_fit(self, x, given_y, given_args, given_kwargs)  # only a fit that ran through
+        return history
 
     def train_on_batch(self, *args, **kwargs):
         done = batches.setdefault(id(self), [0, 0.0])
@@ -57,6 +100,56 @@ def apply_budget(budget: dict) -> None:
 
     model_class.fit = fit
     model_class.train_on_batch = train_on_batch
+
+
+FIT_ARGS = ("batch_size", "epochs", "verbose", "callbacks", "validation_split", "validation_data")
+MAX_FITS = 20
+LABEL_HEAD = 64
+
+
+def labels_seen(labels) -> dict | None:
+    """Which labels a fit call used: their count and first ids (one-hot rows as their argmax).
+
+    The trusted side compares the head with the known data splits; anything else is unknown."""
+    import numpy as np
+
+    try:
+        if labels is None or not hasattr(labels, "__len__"):
+            return None
+        array = np.asarray(labels[:LABEL_HEAD])
+        if array.ndim == 2 and array.shape[1] > 1:
+            array = array.argmax(axis=1)
+        array = array.reshape(len(array), -1)[:, 0] if array.ndim > 1 else array
+        if array.dtype.kind not in "biuf":
+            return None
+        return {"rows": int(len(labels)), "head": [int(v) for v in array.tolist()]}
+    except Exception:
+        return None
+
+
+def record_fit(model, x, y, args: list, kwargs: dict) -> None:
+    """Note on the model what one fit call trained and validated on, as plain data: the grader
+    checks the data splits a question asks for (training on the test set is a bug)."""
+    try:
+        given = dict(zip(FIT_ARGS, args, strict=False)) | kwargs
+        validation = given.get("validation_data")
+        if isinstance(validation, (tuple, list)) and len(validation) >= 2:
+            validation_seen = {"labels": labels_seen(validation[1])}
+        elif validation is not None:
+            validation_seen = {"labels": None}  # a dataset or generator: not identified
+        else:
+            validation_seen = None
+        split = given.get("validation_split") or 0
+        record = {
+            "labels": labels_seen(y),
+            "validation": validation_seen,
+            "validation_split": float(split) if isinstance(split, (int, float)) else 0.0,
+        }
+        log = model.__dict__.setdefault("_kit_fit_log", [])
+        if len(log) < MAX_FITS:
+            log.append(record)
+    except Exception:  # noting must never change what the student's fit does
+        pass
 
 
 def write_budget_sitecustomize(folder: Path, budget: dict) -> Path:

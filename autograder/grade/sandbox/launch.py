@@ -26,6 +26,7 @@ IN_JAIL_MODULES = (
     "__init__.py", "files.py", "paths.py", "checks.py",
     "grade/__init__.py", "grade/protocol.py",
     "grade/sandbox/__init__.py", "grade/sandbox/harness.py", "grade/sandbox/budget.py",
+    "grade/sandbox/equivalent.py",
 )  # fmt: skip
 
 

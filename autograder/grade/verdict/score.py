@@ -15,7 +15,7 @@ from pathlib import Path
 from autograder.grade.protocol import ArrayStore, write_json
 from autograder.grade.verdict.response import BadResponse, load_response
 from autograder.grade.verdict.standins import decode
-from autograder.grade.verdict.testfiles import load_test_files
+from autograder.grade.verdict.testfiles import import_test_runner_only, load_test_files
 
 HIDDEN_FAILED = "hidden test failed"
 
@@ -77,4 +77,5 @@ def main(tests_dir: str, response_dir: str, result_path: str) -> int:
 
 
 if __name__ == "__main__":
+    import_test_runner_only()
     raise SystemExit(main(*sys.argv[1:4]))

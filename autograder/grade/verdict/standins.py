@@ -19,6 +19,7 @@ from autograder.grade.protocol import ArrayStore, call_key, decode_plain, encode
 REBUILDABLE = {
     # models and layers
     "Sequential", "Functional", "Model", "InputLayer", "Flatten", "Dense", "Dropout", "Activation",
+    "ReLU", "Softmax",
     "Embedding", "Reshape", "Dot", "Concatenate", "Add", "Average", "Multiply",
     "GlobalAveragePooling1D", "BatchNormalization", "AlphaDropout", "GaussianDropout",
     # initializers, regularizers, constraints, dtype policies
@@ -37,6 +38,15 @@ LOSSES = {
     "poisson", "categorical_hinge", "squared_hinge", "log_cosh", "huber_loss",
 }  # fmt: skip
 OPTIMIZERS = {"SGD", "Adam", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Ftrl", "AdamW"}
+LOSS_CLASSES = {
+    "SparseCategoricalCrossentropy", "CategoricalCrossentropy", "BinaryCrossentropy",
+    "MeanSquaredError", "MeanAbsoluteError", "Hinge", "KLDivergence", "Poisson",
+    "CategoricalHinge", "SquaredHinge", "LogCosh", "Huber",
+}  # fmt: skip
+LOSS_CONFIG_KEYS = {"from_logits", "label_smoothing", "axis", "reduction", "name", "delta",
+                    "ignore_class", "fn"}  # fmt: skip
+MAX_FITS = 20
+MAX_LABEL_HEAD = 64
 
 
 class RemoteValueError(AssertionError):
@@ -202,6 +212,8 @@ class RemoteModel(_Weights):
         self.kit_trainable_params = node.get("trainable_params")
         compiled = node.get("compiled") or {}
         self.loss = compiled.get("loss")
+        self.kit_loss_config = loss_settings(compiled)
+        self.kit_fits = fit_records(node)
         optimizer = compiled.get("optimizer")
         self.optimizer = (
             _RemoteOptimizer(optimizer["class"], optimizer["config"]) if optimizer else None
@@ -368,14 +380,76 @@ def rebuild_keras_model(node: dict, store: ArrayStore, name: str, calls: dict | 
     compiled = node.get("compiled") or {}
     loss = compiled.get("loss")
     optimizer = compiled.get("optimizer")
+    model.kit_fits = fit_records(node)
+    model.kit_loss_config = loss_settings(compiled)
     if loss in LOSSES and optimizer and optimizer.get("class") in OPTIMIZERS:
+        loss_object = _loss_object(loss, compiled, keras)
         try:
             opt = keras.optimizers.get(
                 {"class_name": optimizer["class"], "config": optimizer["config"]}
             )
-            model.compile(loss=loss, optimizer=opt, metrics=compiled.get("metrics") or None)
+            model.compile(loss=loss_object, optimizer=opt, metrics=compiled.get("metrics") or None)
         except Exception:
-            model.compile(loss=loss)
+            model.compile(loss=loss_object)
     elif loss is not None:
         model.kit_unrecognised_loss = loss
     return model
+
+
+def loss_settings(compiled: dict) -> dict:
+    """The loss's plain settings that change what it computes (``from_logits``...)."""
+    config = compiled.get("loss_config")
+    if compiled.get("loss_class") not in LOSS_CLASSES or not isinstance(config, dict):
+        return {}
+    return {
+        key: value
+        for key, value in config.items()
+        if key in LOSS_CONFIG_KEYS and (value is None or isinstance(value, (bool, int, float, str)))
+    }
+
+
+def _loss_object(loss: str, compiled: dict, keras: Any) -> Any:
+    """The student's loss with its settings (a loss object), or its name when it had none."""
+    settings = loss_settings(compiled)
+    settings.pop("fn", None)
+    if not settings:
+        return loss
+    try:
+        return keras.losses.get({"class_name": compiled["loss_class"], "config": settings})
+    except Exception:
+        return loss
+
+
+def fit_records(node: dict) -> list[dict]:
+    """What each fit call trained and validated on, as the sandbox noted it; malformed entries
+    are dropped (the checks then treat the split as unknown)."""
+    records = []
+    fits = node.get("fits")
+    for fit in fits[:MAX_FITS] if isinstance(fits, list) else []:
+        if not isinstance(fit, dict):
+            continue
+        validation = fit.get("validation")
+        split = fit.get("validation_split")
+        records.append(
+            {
+                "labels": _labels_record(fit.get("labels")),
+                "validation": (
+                    {"labels": _labels_record(validation.get("labels"))}
+                    if isinstance(validation, dict)
+                    else None
+                ),
+                "validation_split": float(split) if isinstance(split, (int, float)) else 0.0,
+            }
+        )
+    return records
+
+
+def _labels_record(labels: Any) -> dict | None:
+    if not isinstance(labels, dict):
+        return None
+    rows, head = labels.get("rows"), labels.get("head")
+    if not isinstance(rows, int) or not isinstance(head, list) or len(head) > MAX_LABEL_HEAD:
+        return None
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in head):
+        return None
+    return {"rows": rows, "head": head}

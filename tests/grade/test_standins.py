@@ -1,0 +1,26 @@
+"""What the verdict keeps of a model's fit records and loss settings: plain, bounded data."""
+
+from __future__ import annotations
+
+from autograder.grade.verdict.standins import fit_records, loss_settings
+
+
+def test_fit_records_keep_only_well_formed_plain_entries():
+    good = {"labels": {"rows": 5, "head": [1, 2]}, "validation": None, "validation_split": 0.2}
+    bad_head = {"labels": {"rows": 5, "head": ["x"]}, "validation": {"labels": 7}}
+    too_long = {"labels": {"rows": 5, "head": list(range(65))}}
+    records = fit_records({"fits": [good, bad_head, too_long, "junk", *[good] * 30]})
+    assert len(records) == 19  # at most 20 entries read, the string among them dropped
+    assert records[0] == good
+    assert records[1] == {"labels": None, "validation": {"labels": None}, "validation_split": 0.0}
+    assert records[2]["labels"] is None
+    assert fit_records({"fits": "not a list"}) == []
+
+
+def test_loss_settings_only_for_known_loss_classes_and_plain_values():
+    compiled = {
+        "loss_class": "SparseCategoricalCrossentropy",
+        "loss_config": {"from_logits": True, "reduction": "auto", "evil": "x", "fn": {"a": 1}},
+    }
+    assert loss_settings(compiled) == {"from_logits": True, "reduction": "auto"}
+    assert loss_settings({"loss_class": "MyLoss", "loss_config": {"from_logits": True}}) == {}
