@@ -197,7 +197,9 @@ def assert_fit_splits(model: Any, test_head: list[int] | None = None) -> None:
     Labels are compared by their first values, so a split of the student's own making (another
     validation slice, a subset) is not a mistake here; data the grader cannot see into (a
     ``tf.data`` pipeline, a generator) is given the benefit of the doubt."""
-    fits = getattr(model, "kit_fits", None)
+    fits = getattr(model, "kit_fits", None)  # a stand-in; a live model keeps the budget's notes
+    if fits is None:
+        fits = getattr(model, "__dict__", {}).get("_kit_fit_log")
     assert fits, "the model was never trained with fit() (or every fit() call failed)"
     for fit in fits:
         assert not _same_head(fit["labels"], test_head), "the model was trained on the test set"

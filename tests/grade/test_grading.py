@@ -34,6 +34,7 @@ def _assert_corpus(folder: str, results: list) -> None:
     assert not wrong, "\n".join(wrong)
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("assignment", ["word2vec", "sentence_embeddings"])
 def test_corpus_gets_its_exact_scores(assignment, tmp_path):
     """Correct alternatives get full marks; each bug loses exactly what it costs."""
@@ -44,6 +45,7 @@ def test_corpus_gets_its_exact_scores(assignment, tmp_path):
     _assert_corpus(assignment, results)
 
 
+@pytest.mark.corpus
 def test_mlp_corpus_gets_its_exact_scores(mlp_build, tmp_path):
     results = grade_batch([SUBMISSIONS / "mlp"], assignment="mlp", out=tmp_path, progress=False)
     _assert_corpus("mlp", results)
