@@ -141,7 +141,7 @@ def test_a_hanging_call_costs_one_wait_and_only_its_own_function(monkeypatch):
     from autograder.grade.sandbox import harness
 
     monkeypatch.setattr(harness, "CALL_TIMEOUT_S", 0.3)
-    previous = signal.signal(signal.SIGALRM, harness._on_alarm)
+    previous = signal.signal(signal.SIGALRM, harness.DEADLINE.on_signal)
 
     def hangs(x):
         while x < 0:

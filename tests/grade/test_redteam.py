@@ -199,6 +199,12 @@ ATTACKS = {
 # student's would run in the verdict (read the hidden tests, write a forged verdict, abort).
 ATTACKS["hub_rce"] = (SUBMISSIONS / "redteam" / "hub_rce.ipynb").read_text()
 ATTACKS["lone_surrogate"] = notebook('raise ValueError("lone surrogate: " + chr(0xD800))')
+# a read that never returns, while TensorFlow's threads run: the cell limit must still stop it
+# (a timer signal the kernel hands to another thread would not interrupt the read)
+ATTACKS["blocking_read"] = notebook(
+    "import tensorflow as tf\nfloat(tf.reduce_sum(tf.ones((64, 64)) @ tf.ones((64, 64))))\n"
+    "open('/dev/ptmx', 'rb').read()"
+)
 
 # What each attack may end with. The score is always 0: none of them answers a question.
 # /tmp and /dev/shm live on the box's quota'd tmpfs (they fill it before memory runs out);

@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 import types
@@ -36,8 +37,40 @@ class CellTimeout(BaseException):
     ``except Exception`` blocks do not swallow it)."""
 
 
-def _on_alarm(signum, frame):
-    raise CellTimeout()
+class Deadline:
+    """A per-cell or per-call deadline, delivered to the main thread itself.
+
+    ``setitimer`` lets the kernel hand SIGALRM to any thread, often one of TensorFlow's; the
+    main thread, blocked in a read that never returns (``/dev/ptmx``, a pipe), would then never
+    see it. A timer thread sends the signal with ``pthread_kill`` to the main thread, whose
+    blocking call fails with EINTR and runs the handler. The handler raises only while armed,
+    so a signal that crosses a cancel does nothing."""
+
+    def __init__(self) -> None:
+        self.armed = False
+        self._timer: threading.Timer | None = None
+
+    def start(self, seconds: float) -> None:
+        self.cancel()
+        self.armed = True
+        main = threading.main_thread().ident
+        self._timer = threading.Timer(seconds, signal.pthread_kill, (main, signal.SIGALRM))
+        self._timer.daemon = True
+        self._timer.start()
+
+    def cancel(self) -> None:
+        self.armed = False
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def on_signal(self, signum, frame) -> None:
+        if self.armed:
+            self.armed = False
+            raise CellTimeout()
+
+
+DEADLINE = Deadline()
 
 
 def _fake_otter() -> types.ModuleType:
@@ -78,14 +111,14 @@ def run_cells(cells: list[str], shell, cell_timeout: float) -> list[dict]:
         started = time.monotonic()
         entry: dict[str, Any] = {"index": index, "status": "ok"}
         error: BaseException | None = None
-        signal.setitimer(signal.ITIMER_REAL, cell_timeout)
+        DEADLINE.start(cell_timeout)
         try:
             result = shell.run_cell(source, store_history=False)
             error = result.error_before_exec or result.error_in_exec
         except BaseException as exc:  # the alarm may land in IPython's own machinery
             error = exc
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            DEADLINE.cancel()
         if isinstance(error, CellTimeout):
             entry.update(status="timeout", error=f"cell ran over {cell_timeout:g} s")
         elif isinstance(error, SystemExit):
@@ -184,11 +217,11 @@ def answer(
             continue
         try:
             args, kwargs = decode_plain(call["args"], args_store)
-            signal.setitimer(signal.ITIMER_REAL, call_timeout)
+            DEADLINE.start(call_timeout)
             try:
                 result = _materialise(function(*args, **kwargs))
             finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
+                DEADLINE.cancel()
             calls[call["key"]] = encode(result, store)
         except CellTimeout:
             hung.add(call["function"])
@@ -218,7 +251,7 @@ def main(request_path: str) -> int:
     ]
     cell_timeout = float(request.get("cell_timeout_s", 120))
     out_dir = workdir / "response"
-    signal.signal(signal.SIGALRM, _on_alarm)
+    signal.signal(signal.SIGALRM, DEADLINE.on_signal)
     sys.modules["otter"] = _fake_otter()
     os.chdir(workdir)
     sys.path.insert(0, str(workdir))
