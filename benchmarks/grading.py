@@ -33,9 +33,14 @@ from autograder.grade.sandbox.budget import write_budget_sitecustomize  # noqa: 
 
 
 def submissions(folder: Path) -> list[Path]:
-    """The mlp fixtures plus the built solution: 7 notebooks, topped up to 8 with a copy."""
+    """The original mlp fixtures plus the built solution, 8 notebooks (the accuracy corpus's
+    ``alt_*``/``bug_*`` cases are left out so figures stay comparable across runs)."""
     cfg = load_config()
-    files = sorted((paths.SAMPLE_SUBMISSIONS_DIR / "mlp").glob("*.ipynb"))
+    files = sorted(
+        p
+        for p in (paths.SAMPLE_SUBMISSIONS_DIR / "mlp").glob("*.ipynb")
+        if not p.name.startswith(("alt_", "bug_"))
+    )
     solution = paths.BUILD_DIR / cfg.course.term / "mlp" / "autograder" / "mlp.ipynb"
     files.append(solution)
     while len(files) < 8:
