@@ -49,3 +49,14 @@ def test_exit_codes_are_documented_in_help(code):
         [sys.executable, "-m", "autograder", "--help"], capture_output=True, text=True
     ).stdout
     assert f"{code} " in " ".join(out.split())
+
+
+def test_the_demo_grades_the_samples_but_not_the_accuracy_corpus():
+    from autograder import paths
+    from autograder.demo.main import samples
+
+    chosen = samples([paths.SAMPLE_SUBMISSIONS_DIR / "mlp"])
+    names = {p.name for p in chosen}
+    assert "correct_functional.ipynb" in names and "wrong_sizes.ipynb" in names
+    assert not any(n.startswith(("alt_", "bug_")) for n in names)
+    assert not any(p.suffix == ".toml" for p in chosen)

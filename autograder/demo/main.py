@@ -6,6 +6,8 @@ buggy and adversarial) and print the grade table.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from autograder import paths
 from autograder.assign.main import buildable
 from autograder.assign.main import main as build_main
@@ -13,6 +15,18 @@ from autograder.catalog import kit_for
 from autograder.config import load_config
 from autograder.grade import report
 from autograder.grade.pipeline import grade_batch
+
+CORPUS_PREFIXES = ("alt_", "bug_")  # the accuracy corpus: graded by the tests, not the demo
+
+
+def samples(folders: list[Path]) -> list[Path]:
+    """The sample submissions in the folders, without the accuracy corpus's cases."""
+    return [
+        path
+        for folder in folders
+        for path in sorted(folder.iterdir())
+        if path.suffix in (".ipynb", ".zip") and not path.name.startswith(CORPUS_PREFIXES)
+    ]
 
 
 def main(*, config: str | None = None) -> int:
@@ -27,7 +41,7 @@ def main(*, config: str | None = None) -> int:
             continue
         out = paths.GRADES_DIR / name
         print(f"\ngrading the sample submissions for {name} ({', '.join(f.name for f in folders)})")
-        results = grade_batch(folders, assignment=name, config=config, out=out)
+        results = grade_batch(samples(folders), assignment=name, config=config, out=out)
         print(report.table(results))
         print(
             f"grades: {out / 'grades.csv'}; feedback: {out / 'feedback'}; "
