@@ -25,6 +25,8 @@ MAX_DEPTH = 12
 MAX_TOTAL_ARRAY_BYTES = 512 * 2**20  # all arrays of one response together
 MAX_ARRAY_FILE_BYTES = 128 * 2**20  # one array file (model weights cross whole, e.g. 20 MB)
 HEAD_ROWS = 64
+MAX_FITS = 20  # fit() records sent with a model
+FIT_LABEL_HEAD = 64  # first labels of each fit's data, by which the verdict recognises a split
 NAMED_FUNCTION_MODULES = ("numpy", "math")
 
 
@@ -209,7 +211,7 @@ def _encode_keras_model(model: Any, store: ArrayStore) -> dict:
         "input_shape": _shape_data(getattr(model, "input_shape", None)),
         "output_shape": _shape_data(getattr(model, "output_shape", None)),
         "layers": [_layer_data(layer, store) for layer in model.layers],
-        "fits": _plain_config(list(model.__dict__.get("_kit_fit_log", []))[:20]),
+        "fits": _plain_config(list(model.__dict__.get("_kit_fit_log", []))[:MAX_FITS]),
     }
 
 

@@ -10,6 +10,8 @@ import json
 import sys
 from pathlib import Path
 
+from autograder.grade.protocol import FIT_LABEL_HEAD, MAX_FITS
+
 
 def apply_budget(budget: dict) -> None:
     """Cap training in this process: epochs and samples per fit, train_on_batch calls; seed.
@@ -87,7 +89,7 @@ def cap_training(model_class: type, budget: dict) -> None:
         else:
             kwargs["verbose"] = 0
         history = original_fit(self, x, y, *args, **kwargs)
-        record_fit(self, x, given_y, given_args, given_kwargs)  # only a fit that ran through
+        record_fit(self, given_y, given_args, given_kwargs)  # only a fit that ran through
         return history
 
     def train_on_batch(self, *args, **kwargs):
@@ -103,8 +105,6 @@ def cap_training(model_class: type, budget: dict) -> None:
 
 
 FIT_ARGS = ("batch_size", "epochs", "verbose", "callbacks", "validation_split", "validation_data")
-MAX_FITS = 20
-LABEL_HEAD = 64
 
 
 def labels_seen(labels) -> dict | None:
@@ -116,7 +116,7 @@ def labels_seen(labels) -> dict | None:
     try:
         if labels is None or not hasattr(labels, "__len__"):
             return None
-        array = np.asarray(labels[:LABEL_HEAD])
+        array = np.asarray(labels[:FIT_LABEL_HEAD])
         if array.ndim == 2 and array.shape[1] > 1:
             array = array.argmax(axis=1)
         array = array.reshape(len(array), -1)[:, 0] if array.ndim > 1 else array
@@ -127,7 +127,7 @@ def labels_seen(labels) -> dict | None:
         return None
 
 
-def record_fit(model, x, y, args: list, kwargs: dict) -> None:
+def record_fit(model, y, args: list, kwargs: dict) -> None:
     """Note on the model what one fit call trained and validated on, as plain data: the grader
     checks the data splits a question asks for (training on the test set is a bug)."""
     try:

@@ -14,7 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from autograder.grade.protocol import ArrayStore, call_key, decode_plain, encode
+from autograder.grade.protocol import (
+    FIT_LABEL_HEAD,
+    MAX_FITS,
+    ArrayStore,
+    call_key,
+    decode_plain,
+    encode,
+)
 
 REBUILDABLE = {
     # models and layers
@@ -45,8 +52,6 @@ LOSS_CLASSES = {
 }  # fmt: skip
 LOSS_CONFIG_KEYS = {"from_logits", "label_smoothing", "axis", "reduction", "name", "delta",
                     "ignore_class", "fn"}  # fmt: skip
-MAX_FITS = 20
-MAX_LABEL_HEAD = 64
 
 
 class RemoteValueError(AssertionError):
@@ -448,7 +453,7 @@ def _labels_record(labels: Any) -> dict | None:
     if not isinstance(labels, dict):
         return None
     rows, head = labels.get("rows"), labels.get("head")
-    if not isinstance(rows, int) or not isinstance(head, list) or len(head) > MAX_LABEL_HEAD:
+    if not isinstance(rows, int) or not isinstance(head, list) or len(head) > FIT_LABEL_HEAD:
         return None
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in head):
         return None
