@@ -163,3 +163,28 @@ def test_a_hanging_call_costs_one_wait_and_only_its_own_function(monkeypatch):
     assert got["k0"] == 1 and got["k3"] == 8
     assert got["k1"]["type"] == "Timeout" and "ran over" in got["k1"]["message"]
     assert got["k2"]["type"] == "Timeout" and "not run" in got["k2"]["message"]
+
+
+def test_a_cell_that_swallows_its_timeout_is_still_stopped_and_the_next_cell_runs():
+    """The deadline repeats its signal: one CellTimeout lost to a bare ``except`` (or raised
+    inside a finaliser, where Python only prints it) does not let the cell run on."""
+    import signal
+    import time
+
+    from autograder.grade.sandbox import harness
+
+    previous = signal.signal(signal.SIGALRM, harness.DEADLINE.on_signal)
+    cells = [
+        "import time\ntry:\n    time.sleep(60)\nexcept BaseException:\n    pass\ntime.sleep(60)",
+        "import time\ntime.sleep(60)",
+        "after = 1",
+    ]
+    namespace: dict = {"__name__": "__main__"}
+    started = time.monotonic()
+    try:
+        report = harness.run_cells(cells, harness.make_shell(namespace), 0.4)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    assert time.monotonic() - started < 10
+    assert [c["status"] for c in report] == ["timeout", "timeout", "ok"]
+    assert namespace["after"] == 1
