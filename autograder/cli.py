@@ -56,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
         choices=("strong", "unprivileged", "none"),
         help="sandbox strength (default strong; weaker ones are named in every result)",
     )
+    grade.add_argument(
+        "--cold",
+        action="store_true",
+        help="start fresh jailed processes per submission instead of warm templates (debugging)",
+    )
 
     export = verbs.add_parser("export", help="write grades as a Canvas, Gradescope or plain CSV")
     export.add_argument("--out", required=True, help="file to write")

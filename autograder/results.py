@@ -86,6 +86,7 @@ class SubmissionResult:
     cells: tuple[CellReport, ...] = ()
     seconds: float = 0.0
     sandbox_seconds: float | None = None
+    startup_seconds: float | None = None  # waiting for its lane's template and worker to start
     peak_mb: float | None = None
     isolation: str | None = None
 
@@ -151,6 +152,7 @@ class SubmissionResult:
             "possible": self.possible,
             "seconds": self.seconds,
             "sandbox_seconds": self.sandbox_seconds,
+            "startup_seconds": self.startup_seconds,
             "peak_mb": self.peak_mb,
             "isolation": self.isolation,
             "cells": [
@@ -223,6 +225,7 @@ class SubmissionResult:
                 cells=cells,
                 seconds=_num(kit.get("seconds", 0)),
                 sandbox_seconds=_opt_num(kit.get("sandbox_seconds")),
+                startup_seconds=_opt_num(kit.get("startup_seconds")),
                 peak_mb=_opt_num(kit.get("peak_mb")),
                 isolation=kit.get("isolation") if isinstance(kit.get("isolation"), str) else None,
             )

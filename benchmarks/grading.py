@@ -1,12 +1,16 @@
-"""Benchmark: `autograder grade` against sequential `otter run`, same submissions, same budget.
+"""Benchmark: the warm pipeline against the cold one and sequential `otter run`, in one run.
 
-Grades at least 8 MLP submissions twice in one run: with the kit's parallel sandboxed grader,
-then one by one with `otter run` and the otter autograder zip from `autograder build`. The
-grading budget (grading.toml) is applied to otter too, through a sitecustomize that patches
-Keras the same way the sandbox harness does. Prints per-submission median seconds, throughput
-ratio and peak memory per job.
+For each assignment (mlp, word2vec, sentence_embeddings) it grades the original sample
+notebooks (plus the built solution; 8 for mlp) with `autograder grade` on the warm path
+(template + verdict worker per lane); for mlp also with `--cold` (fresh jailed processes per
+submission) and one by one with `otter run` and the otter autograder zip from
+`autograder build`, under the same grading budget (a sitecustomize patches Keras for otter as
+the sandbox harness does). Prints, per assignment: median and p95 seconds per submission once
+its lane is warm, the first submission's latency, the lanes' cold-start seconds, wall time,
+peak memory per job (PSS of the grader's whole process tree, sampled, divided by jobs) and
+the throughput ratios.
 
-    .venv/bin/python benchmarks/grading.py [--jobs 2]
+    .venv/bin/python benchmarks/grading.py [--jobs 2] [--assignment mlp ...] [--no-otter]
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -31,18 +36,21 @@ from autograder.config import load_config  # noqa: E402
 from autograder.grade.pipeline import grade_batch  # noqa: E402
 from autograder.grade.sandbox.budget import write_budget_sitecustomize  # noqa: E402
 
+ASSIGNMENTS = ("mlp", "word2vec", "sentence_embeddings")
 
-def submissions(folder: Path) -> list[Path]:
-    """The original mlp fixtures plus the built solution, 8 notebooks (the accuracy corpus's
-    ``alt_*``/``bug_*`` cases are left out so figures stay comparable across runs)."""
+
+def submissions(folder: Path, assignment: str) -> list[Path]:
+    """The original fixtures plus the built solution, at least 8 notebooks (the accuracy
+    corpus's ``alt_*``/``bug_*`` cases are left out so figures stay comparable across runs)."""
     cfg = load_config()
+    folder.mkdir(parents=True)
     files = sorted(
         p
-        for p in (paths.SAMPLE_SUBMISSIONS_DIR / "mlp").glob("*.ipynb")
+        for p in (paths.SAMPLE_SUBMISSIONS_DIR / assignment).glob("*.ipynb")
         if not p.name.startswith(("alt_", "bug_"))
     )
-    solution = paths.BUILD_DIR / cfg.course.term / "mlp" / "autograder" / "mlp.ipynb"
-    files.append(solution)
+    autograder_dir = paths.BUILD_DIR / cfg.course.term / assignment / "autograder"
+    files.append(autograder_dir / f"{assignment}.ipynb")
     while len(files) < 8:
         files.append(files[0])
     for i, file in enumerate(files):
@@ -50,8 +58,9 @@ def submissions(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.ipynb"))
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants (psutil), in MB."""
+def tree_memory_mb(pid: int, *, pss: bool = False) -> float:
+    """Memory of a process and all its descendants (psutil), in MB: resident, or proportional
+    (PSS: a page shared by a template and its children counts once in all)."""
     import psutil
 
     try:
@@ -62,10 +71,34 @@ def tree_rss_mb(pid: int) -> float:
     total = 0
     for proc in procs:
         try:
-            total += proc.memory_info().rss
+            total += proc.memory_full_info().pss if pss else proc.memory_info().rss
         except psutil.Error:
             pass
     return total / 2**20
+
+
+class PeakSampler:
+    """Sample the PSS of this process's children (the grader's jails) in a thread."""
+
+    def __init__(self, interval_s: float = 0.5) -> None:
+        self.peak, self._stop = 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(interval_s,), daemon=True)
+
+    def _run(self, interval_s: float) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self._stop.wait(interval_s):
+            total = sum(tree_memory_mb(child.pid, pss=True) for child in me.children())
+            self.peak = max(self.peak, total)
+
+    def __enter__(self) -> PeakSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def otter_run(notebook: Path, zip_path: Path, out: Path, site: Path) -> tuple[float, float]:
@@ -81,7 +114,7 @@ def otter_run(notebook: Path, zip_path: Path, out: Path, site: Path) -> tuple[fl
     )
     peak = 0.0
     while proc.poll() is None:
-        peak = max(peak, tree_rss_mb(proc.pid))
+        peak = max(peak, tree_memory_mb(proc.pid))
         time.sleep(0.2)
     return time.monotonic() - started, peak
 
@@ -94,59 +127,101 @@ def otter_total(results_file: Path) -> float | None:
     return round(sum(t["score"] for t in tests if "score" in t), 4)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--jobs", type=int, default=2)
-    args = parser.parse_args()
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+@dataclasses.dataclass
+class KitRun:
+    label: str
+    wall: float
+    results: list
+    peak_per_job_mb: float
+
+    def report(self, jobs: int) -> str:
+        steady = [r.seconds - (r.startup_seconds or 0) for r in self.results]
+        firsts = [r.seconds for r in self.results if r.startup_seconds]
+        starts = [r.startup_seconds for r in self.results if r.startup_seconds]
+        line = (
+            f"  {self.label:<22} wall {self.wall:6.1f} s; per submission median "
+            f"{statistics.median(steady):5.1f} s, p95 {p95(steady):5.1f} s"
+        )
+        if starts:
+            line += (
+                f"; cold start {statistics.median(starts):.1f} s per lane, first submission "
+                f"{statistics.median(firsts):.1f} s"
+            )
+        return line + f"; peak {self.peak_per_job_mb:.0f} MB per job (PSS)"
+
+
+def grade_with_kit(folder: Path, assignment: str, jobs: int, out: Path, *, cold: bool) -> KitRun:
+    with PeakSampler() as sampler:
+        started = time.monotonic()
+        results = grade_batch([folder], assignment=assignment, jobs=jobs, out=out,
+                              progress=False, cold=cold)  # fmt: skip
+        wall = time.monotonic() - started
+    label = "autograder grade --cold" if cold else "autograder grade"
+    return KitRun(label, wall, results, sampler.peak / jobs)
+
+
+def grade_with_otter(notebooks: list[Path], assignment: str, work: Path) -> tuple[float, list]:
     cfg = load_config()
-    zip_path = paths.BUILD_DIR / cfg.course.term / "mlp" / "autograder" / "mlp-autograder.zip"
-    if not zip_path.exists():
-        raise SystemExit("run `autograder build --assignment mlp` first")
-    work = Path(tempfile.mkdtemp(prefix="kit-bench-"))
-    (work / "in").mkdir()
-    notebooks = submissions(work / "in")
-    print(
-        f"{len(notebooks)} submissions, {os.cpu_count()} cores, "
-        f"budget {cfg.assignment('mlp').budget}"
-    )
-
-    started = time.monotonic()
-    results = grade_batch(
-        [work / "in"], assignment="mlp", jobs=args.jobs, out=work / "kit", progress=False
-    )
-    kit_wall = time.monotonic() - started
-    kit_seconds = [r.seconds for r in results]
-    kit_peaks = [r.peak_mb or 0 for r in results]
-
-    budget = dataclasses.asdict(cfg.assignment("mlp").budget)
+    term_dir = paths.BUILD_DIR / cfg.course.term / assignment / "autograder"
+    zip_path = term_dir / f"{assignment}-autograder.zip"
+    budget = dataclasses.asdict(cfg.assignment(assignment).budget)
     site = write_budget_sitecustomize(work / "site", budget)
-    otter_seconds, otter_peaks, otter_scores = [], [], []
+    seconds, peaks, scores = [], [], []
     started = time.monotonic()
     for notebook in notebooks:
         out = work / "otter" / notebook.stem
         out.mkdir(parents=True)
-        seconds, peak = otter_run(notebook, zip_path, out, site)
-        otter_seconds.append(seconds)
-        otter_peaks.append(peak)
-        results_file = out / "results.json"
-        otter_scores.append(otter_total(results_file))
-    otter_wall = time.monotonic() - started
+        took, peak = otter_run(notebook, zip_path, out, site)
+        seconds.append(took)
+        peaks.append(peak)
+        scores.append(otter_total(out / "results.json"))
+    wall = time.monotonic() - started
+    print(
+        f"  {'otter run, sequential':<22} wall {wall:6.1f} s; per submission median "
+        f"{statistics.median(seconds):5.1f} s, p95 {p95(seconds):5.1f} s; "
+        f"peak {statistics.median(peaks):.0f} MB median (RSS)"
+    )
+    return wall, scores
 
-    print(
-        f"autograder grade (--jobs {args.jobs}): wall {kit_wall:.1f} s, "
-        f"median {statistics.median(kit_seconds):.1f} s per submission, "
-        f"peak memory per job median {statistics.median(kit_peaks):.0f} MB, "
-        f"max {max(kit_peaks):.0f} MB"
-    )
-    print(
-        f"otter run, sequential:       wall {otter_wall:.1f} s, "
-        f"median {statistics.median(otter_seconds):.1f} s per submission, "
-        f"peak memory median {statistics.median(otter_peaks):.0f} MB"
-    )
-    print(f"throughput ratio (otter wall / kit wall): {otter_wall / kit_wall:.2f}x")
-    print("kit scores:  ", [r.total for r in sorted(results, key=lambda r: r.submission)])
-    print("otter scores:", otter_scores)
-    shutil.rmtree(work, ignore_errors=True)
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--assignment", action="append", choices=ASSIGNMENTS)
+    parser.add_argument("--no-otter", action="store_true", help="skip the otter baseline")
+    args = parser.parse_args()
+    cfg = load_config()
+    work = Path(tempfile.mkdtemp(prefix="kit-bench-"))
+    print(f"{os.cpu_count()} cores, --jobs {args.jobs}")
+    try:
+        for assignment in args.assignment or ASSIGNMENTS:
+            notebooks = submissions(work / assignment / "in", assignment)
+            print(f"{assignment}: {len(notebooks)} submissions, "
+                  f"budget {cfg.assignment(assignment).budget}")  # fmt: skip
+            warm = grade_with_kit(work / assignment / "in", assignment, args.jobs,
+                                  work / assignment / "warm", cold=False)  # fmt: skip
+            print(warm.report(args.jobs))
+            if assignment != "mlp":
+                continue
+            cold = grade_with_kit(work / assignment / "in", assignment, args.jobs,
+                                  work / assignment / "cold", cold=True)  # fmt: skip
+            print(cold.report(args.jobs))
+            print(f"  warm vs cold throughput: {cold.wall / warm.wall:.2f}x")
+            scores = {r.submission: r.total for r in warm.results}
+            assert scores == {r.submission: r.total for r in cold.results}, "warm != cold"
+            if args.no_otter:
+                continue
+            otter_wall, otter_scores = grade_with_otter(notebooks, assignment, work / assignment)
+            print(f"  throughput ratio (otter wall / kit wall): {otter_wall / warm.wall:.2f}x")
+            print("  kit scores:  ", [scores[n.stem] for n in notebooks])
+            print("  otter scores:", otter_scores)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

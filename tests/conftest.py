@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import tomllib
 from pathlib import Path
 
@@ -98,3 +99,12 @@ def loopback_listener(port: int, reply: bytes = b""):
         stop.set()
         thread.join()
         server.close()
+
+
+def notebook(*sources: str) -> str:
+    """A minimal notebook (JSON text) with one code cell per source."""
+    cells = [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": s}
+        for s in sources
+    ]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})

@@ -18,6 +18,7 @@ SANDBOX_MAY_IMPORT = (
     "autograder.paths",
     "autograder.grade",
     "autograder.grade.protocol",
+    "autograder.grade.forkserve",
     "autograder.grade.sandbox",
     "autograder.grade.isolation",
     "autograder.errors",

@@ -20,6 +20,7 @@ def main(
     resume: bool = False,
     no_progress: bool = False,
     isolation: str | None = None,
+    cold: bool = False,
 ) -> int:
     results = grade_batch(
         [Path(p) for p in paths],
@@ -32,6 +33,7 @@ def main(
         resume=resume,
         progress=not no_progress,
         isolation=isolation,
+        cold=cold,
     )
     print(report.table(results))
     return 0

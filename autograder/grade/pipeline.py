@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import queue
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -20,16 +21,28 @@ from pathlib import Path
 from autograder import paths
 from autograder.catalog import AssignmentKit, kit_for
 from autograder.config import Assignment, load_config
-from autograder.errors import BuildError, GradesError, SubmissionError
+from autograder.errors import BuildError, GradesError, SandboxUnavailable, SubmissionError
 from autograder.files import remove_tree, sha256_bytes
 from autograder.grade import intake, plan, report
 from autograder.grade.isolation import Mode, require
 from autograder.grade.isolation.box import Box, sweep_stale_mounts
 from autograder.grade.isolation.cgroups import sweep_stale
 from autograder.grade.isolation.run import kill_all_jails
+from autograder.grade.isolation.warm import make_slot, remove_slot
 from autograder.grade.protocol import read_json
-from autograder.grade.sandbox.launch import WORKDIR, run_sandbox, stage_kit
-from autograder.grade.verdict.run import MAX_VERDICT_BYTES, VERDICT_HOME, run_verdict
+from autograder.grade.sandbox.launch import (
+    WORKDIR,
+    SandboxRun,
+    SandboxTemplate,
+    run_sandbox,
+    stage_kit,
+)
+from autograder.grade.verdict.run import (
+    MAX_VERDICT_BYTES,
+    VERDICT_HOME,
+    VerdictWorker,
+    run_verdict,
+)
 from autograder.results import CaseResult, CellReport, QuestionResult, Status, SubmissionResult
 
 BATCH_PREFIX = "kit-grade-"
@@ -52,10 +65,58 @@ class Batch:
     memory_mb: int
     cpu_quota: float
     possible: dict[str, float]  # question -> points, in notebook order
+    warm: bool = True  # sandbox template and verdict worker per lane (strong isolation only)
 
     @property
     def tests_dir(self) -> Path:
         return self.autograder_dir / "tests"
+
+
+@dataclass
+class Lane:
+    """One of ``jobs`` parallel lanes. On the warm path it keeps a sandbox template and a
+    verdict worker, started on first use and again after one breaks down; on the cold path it
+    holds nothing (each submission starts fresh jailed processes)."""
+
+    number: int
+    template: SandboxTemplate | None = None
+    verdict: VerdictWorker | None = None
+
+    def open(self, batch: Batch) -> float:
+        """Start whatever of the lane is not running; the seconds that took."""
+        if not batch.warm:
+            return 0.0
+        started = time.monotonic()
+        if self.template is None or self.verdict is None:
+            folder = batch.root / "lanes" / str(self.number)
+            folder.mkdir(mode=0o700, parents=True)
+            binds, data_env = batch.sandbox_data
+            self.template = SandboxTemplate(
+                slot=make_slot(folder / "sandbox"), kit_lib=batch.kit_lib, data_binds=binds,
+                data_env=data_env,
+            )  # fmt: skip
+            binds, data_env = batch.verdict_data
+            self.verdict = VerdictWorker(
+                scratch=folder / "verdict-box", slot=make_slot(folder / "verdict", 0o755),
+                tests_dir=batch.tests_dir, data_binds=binds, data_env=data_env,
+                memory_mb=batch.memory_mb,
+            )  # fmt: skip
+        if self.template.broken:
+            self.template.start()
+        if self.verdict.broken:
+            self.verdict.start()
+        return round(time.monotonic() - started, 2)
+
+    @property
+    def broken(self) -> bool:
+        """A part ended while grading (a due fresh start is not a breakdown)."""
+        return any(p is not None and not p.server.alive for p in (self.template, self.verdict))
+
+    def close(self) -> None:
+        for part in (self.template, self.verdict):
+            if part is not None:
+                part.close()
+                remove_slot(part.slot)
 
 
 def autograder_dir_for(term: str, assignment: str) -> Path:
@@ -75,7 +136,10 @@ def grade_batch(
     resume: bool = False,
     progress: bool = True,
     isolation: str | None = None,
+    cold: bool = False,
 ) -> list[SubmissionResult]:
+    """Grade ``inputs``; ``cold`` starts fresh jailed processes for every submission instead
+    of forking them from each lane's warm template and worker (strong isolation only)."""
     cfg = load_config(config)
     mode = require(Mode(isolation or Mode.STRONG))
     spec = cfg.assignment(assignment)
@@ -123,12 +187,17 @@ def grade_batch(
             memory_mb=memory or spec.limits.memory_mb,
             cpu_quota=max(0.1, (os.cpu_count() or 1) / jobs),
             possible=possible,
+            warm=mode is Mode.STRONG and not cold,
         )
         done: dict[str, SubmissionResult] = {}
+        lanes: queue.SimpleQueue[Lane] = queue.SimpleQueue()
+        every_lane = [Lane(n) for n in range(jobs)]
+        for lane in every_lane:
+            lanes.put(lane)
         with report.progress_bar(len(todo), enabled=progress) as bar:
             pool = ThreadPoolExecutor(max_workers=jobs)
             try:
-                futures = [pool.submit(grade_one, batch, s) for s in todo]
+                futures = [pool.submit(grade_one, batch, s, lanes) for s in todo]
                 for future in as_completed(futures):
                     result = future.result()  # grade_one never raises
                     done[result.submission] = result
@@ -139,6 +208,8 @@ def grade_batch(
                 raise
             finally:
                 pool.shutdown(wait=True)
+                for lane in every_lane:
+                    lane.close()
     finally:
         sweep_stale_mounts(str(root))
         remove_tree(root)
@@ -185,15 +256,23 @@ def _finished(out: Path, submission: intake.Submission) -> SubmissionResult | No
 # --------------------------------------------------------------------------- one submission
 
 
-def grade_one(batch: Batch, submission: intake.Submission) -> SubmissionResult:
-    """Grade one submission; whatever happens, return (and record) its result."""
+def grade_one(
+    batch: Batch, submission: intake.Submission, lanes: queue.SimpleQueue | None = None
+) -> SubmissionResult:
+    """Grade one submission on a free lane; whatever happens, return (and record) its result."""
     started = time.monotonic()
+    lane = lanes.get() if lanes is not None else Lane(-1)
     try:
-        result = _grade(batch, submission)
+        result = _grade(batch, submission, lane)
     except Exception as exc:  # a grader failure on one file costs only that file
         result = _ungraded(
             batch, submission, "", Status.CRASHED, f"the grader failed on it: {_one_line(exc)}"
         )
+    finally:
+        if lanes is not None:
+            lanes.put(lane)
+        else:
+            lane.close()
     result = replace(result, seconds=round(time.monotonic() - started, 2))
     try:
         report.record(batch.out, result, batch.assignment)
@@ -203,7 +282,7 @@ def grade_one(batch: Batch, submission: intake.Submission) -> SubmissionResult:
     return result
 
 
-def _grade(batch: Batch, submission: intake.Submission) -> SubmissionResult:
+def _grade(batch: Batch, submission: intake.Submission, lane: Lane) -> SubmissionResult:
     try:
         raw = intake.read_bytes(submission.path)
     except SubmissionError as exc:
@@ -213,8 +292,44 @@ def _grade(batch: Batch, submission: intake.Submission) -> SubmissionResult:
         notebook = intake.read_notebook(submission.path, batch.assignment.name, raw)
     except SubmissionError as exc:
         return _ungraded(batch, submission, fingerprint, Status.INVALID, str(exc))
+    startup = 0.0
+    for attempt in (1, 2):  # a template or worker that breaks down: once more on fresh ones
+        try:
+            startup += lane.open(batch)
+        except SandboxUnavailable:
+            if attempt == 2:
+                raise
+            continue
+        run, verdict = _run_and_score(batch, submission, notebook, lane)
+        if not (batch.warm and lane.broken and attempt == 1):
+            break
+    details = {
+        "peak_mb": run.peak_mb,
+        "isolation": run.isolation,
+        "sandbox_seconds": run.seconds,
+        "startup_seconds": startup if batch.warm else None,
+    }
+    if run.status != "ok":
+        return _ungraded(batch, submission, fingerprint, Status(run.status), run.reason, **details)
+    if "refused" in verdict:
+        return _ungraded(
+            batch, submission, fingerprint, Status.CRASHED, str(verdict["refused"]), **details
+        )
+    return _scored(
+        batch, submission, fingerprint, verdict, details, len(intake.code_cells(notebook))
+    )
+
+
+def _run_and_score(
+    batch: Batch, submission: intake.Submission, notebook: dict, lane: Lane
+) -> tuple[SandboxRun, dict]:
+    """Run the notebook in a fresh box, then score its answer (empty verdict if it failed)."""
     limits = batch.assignment.limits
-    box_path = batch.root / "boxes" / submission.submission_id
+    if batch.warm:
+        assert lane.template is not None and lane.verdict is not None
+        box_path = lane.template.box_path
+    else:
+        box_path = batch.root / "boxes" / submission.submission_id
     with Box(box_path, mode=batch.mode, size_mb=limits.disk_mb, inodes=limits.files) as box:
         plan.prepare_box(
             box=box.work,
@@ -227,26 +342,21 @@ def _grade(batch: Batch, submission: intake.Submission) -> SubmissionResult:
             _link_keras_datasets(batch.kit, data_env, box.work)
         else:
             box.mount_points(binds, WORKDIR)
-        run = run_sandbox(
-            box=box,
-            kit_lib=batch.kit_lib,
-            data_binds=binds,
-            data_env=data_env,
-            mode=batch.mode,
-            timeout_s=batch.timeout_s,
-            memory_mb=batch.memory_mb,
-            cpu_quota=batch.cpu_quota,
-            processes=limits.processes,
-        )
-        details = {
-            "peak_mb": run.peak_mb,
-            "isolation": run.isolation,
-            "sandbox_seconds": run.seconds,
+        sandbox_limits = {
+            "timeout_s": batch.timeout_s,
+            "memory_mb": batch.memory_mb,
+            "cpu_quota": batch.cpu_quota,
+            "processes": limits.processes,
         }
+        if lane.template is not None:
+            run = lane.template.run(box=box, **sandbox_limits)
+        else:
+            run = run_sandbox(box=box, kit_lib=batch.kit_lib, data_binds=binds,
+                              data_env=data_env, mode=batch.mode, **sandbox_limits)  # fmt: skip
         if run.status != "ok":
-            return _ungraded(
-                batch, submission, fingerprint, Status(run.status), run.reason, **details
-            )
+            return run, {}
+        if lane.verdict is not None:
+            return run, lane.verdict.score(box.answer)
         binds, data_env = batch.verdict_data
         verdict = run_verdict(
             tests_dir=batch.tests_dir,
@@ -257,13 +367,7 @@ def _grade(batch: Batch, submission: intake.Submission) -> SubmissionResult:
             mode=batch.mode,
             memory_mb=batch.memory_mb,
         )
-    if "refused" in verdict:
-        return _ungraded(
-            batch, submission, fingerprint, Status.CRASHED, str(verdict["refused"]), **details
-        )
-    return _scored(
-        batch, submission, fingerprint, verdict, details, len(intake.code_cells(notebook))
-    )
+        return run, verdict
 
 
 NOTES = {

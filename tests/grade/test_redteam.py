@@ -8,7 +8,6 @@ must end with the right status, nothing may be left behind, and the batch must f
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -20,21 +19,13 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import SUBMISSIONS, loopback_listener
+from conftest import SUBMISSIONS, loopback_listener, notebook
 
 from autograder import paths
 from autograder.grade.pipeline import grade_batch
 
 pytestmark = pytest.mark.slow
 TOKEN = f"CANARY-{uuid.uuid4().hex[:12]}"
-
-
-def notebook(*sources: str) -> str:
-    cells = [
-        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": s}
-        for s in sources
-    ]
-    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
 
 
 @pytest.fixture

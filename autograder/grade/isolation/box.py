@@ -93,12 +93,12 @@ class Box:
 
 
 def sweep_stale_mounts(prefix: str) -> None:
-    """Unmount boxes left by graders that were killed (their batch folder starts with prefix)."""
+    """Unmount everything a grader mounted under ``prefix`` (its batch folder): boxes, lane
+    slots, answers bound into a worker's slot; deepest first. Also for graders killed with -9."""
     try:
         mounts = Path("/proc/self/mounts").read_text().splitlines()
     except OSError:
         return
-    for line in mounts:
-        fields = line.split()
-        if len(fields) > 1 and fields[0] == "kit-box" and fields[1].startswith(prefix):
-            subprocess.run(["umount", "--lazy", fields[1]], capture_output=True, check=False)
+    points = {f[1] for f in (line.split() for line in mounts) if len(f) > 1}
+    for point in sorted((p for p in points if p.startswith(prefix)), key=len, reverse=True):
+        subprocess.run(["umount", "--lazy", point], capture_output=True, check=False)

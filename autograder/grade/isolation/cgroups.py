@@ -104,6 +104,11 @@ class SandboxCgroupV1:
     def procs_files(self) -> list[str]:
         return [str(folder / "cgroup.procs") for folder in self.dirs.values()]
 
+    def add(self, pid: int) -> None:
+        """Move a process (not yet running anything) into this sandbox's cgroup(s)."""
+        for path in self.procs_files:
+            _write(Path(path), pid)
+
     def pids(self) -> list[int]:
         try:
             text = (self.dirs["pids"] / "cgroup.procs").read_text()
@@ -166,6 +171,11 @@ class SandboxCgroupV2:
     @property
     def procs_files(self) -> list[str]:
         return [str(self.folder / "cgroup.procs")] if self.folder else []
+
+    def add(self, pid: int) -> None:
+        """Move a process (not yet running anything) into this sandbox's cgroup(s)."""
+        for path in self.procs_files:
+            _write(Path(path), pid)
 
     def pids(self) -> list[int]:
         try:

@@ -35,6 +35,8 @@ class JailSpec:
     open_files: int = 1024
     data_mb: int = 0  # rlimit DATA (weak modes only, where no cgroup counts memory; 0: none)
     processes: int = 0  # rlimit NPROC (weak modes only; 0: none)
+    dirs: list[str] = field(default_factory=list)  # empty folders to create inside
+    tmpfs: list[str] = field(default_factory=list)  # private tmpfs mounts inside
 
 
 def jail_environment(home: str, tmp: str, extra: dict[str, str]) -> dict[str, str]:
@@ -64,8 +66,15 @@ def python_binds() -> list[tuple[str, str]]:
     return [(p, p) for p in sorted(paths)]
 
 
-def jail_argv(spec: JailSpec, *, mode: Mode, seccomp_fd: int, passwd_fd: int, group_fd: int):
-    """The full command: bwrap, then prlimit and setpriv inside, then the command."""
+def jail_argv(
+    spec: JailSpec, *, mode: Mode, seccomp_fd: int | None, passwd_fd: int, group_fd: int
+) -> list[str]:
+    """The full command: bwrap, then prlimit and setpriv inside, then the command.
+
+    ``seccomp_fd=None`` (strong mode only) leaves the command root in the jail with its
+    capabilities and no filter: the sandbox template, whose children drop all of it themselves
+    (``autograder.grade.sandbox.confine``) before any student code runs."""
+    confined = seccomp_fd is not None or mode is not Mode.STRONG
     argv = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
             "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]  # fmt: skip
     if mode is Mode.UNPRIVILEGED:
@@ -92,14 +101,20 @@ def jail_argv(spec: JailSpec, *, mode: Mode, seccomp_fd: int, passwd_fd: int, gr
     for host, inside in spec.ro_binds:
         argv += _dirs(str(Path(inside).parent), made)
         argv += ["--ro-bind", host, inside]
+    for inside in spec.dirs:
+        argv += _dirs(inside, made)
+    for inside in spec.tmpfs:
+        argv += _dirs(str(Path(inside).parent), made)
+        argv += ["--tmpfs", inside]
     argv += ["--chdir", spec.workdir, "--clearenv", "--hostname", "sandbox"]
     for key, value in sorted(spec.env.items()):
         argv += ["--setenv", key, value]
-    argv += ["--seccomp", str(seccomp_fd)]
+    if seccomp_fd is not None:
+        argv += ["--seccomp", str(seccomp_fd)]
     if mode is Mode.STRONG:
         argv += ["--remount-ro", "/"]
     argv += ["--", *limits_argv(spec)]
-    if mode is Mode.STRONG:
+    if mode is Mode.STRONG and confined:
         argv += ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
                  "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]  # fmt: skip
     return [*argv, *spec.command]

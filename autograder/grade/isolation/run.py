@@ -25,6 +25,17 @@ _LIVE: dict[int, tuple[subprocess.Popen, SandboxCgroup | None]] = {}
 _LIVE_LOCK = threading.Lock()
 
 
+def track(proc: subprocess.Popen, cgroup: SandboxCgroup | None = None) -> None:
+    """Register a jail that ``kill_all_jails`` must end (runs here register themselves)."""
+    with _LIVE_LOCK:
+        _LIVE[proc.pid] = (proc, cgroup)
+
+
+def untrack(proc: subprocess.Popen) -> None:
+    with _LIVE_LOCK:
+        _LIVE.pop(proc.pid, None)
+
+
 def kill_all_jails() -> None:
     """End every jail this process started (on SIGINT/SIGTERM of the grader)."""
     with _LIVE_LOCK:

@@ -8,6 +8,7 @@ the cells and writes its answer into the box; this module only reports how the r
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from dataclasses import dataclass
@@ -16,17 +17,23 @@ from pathlib import Path
 from autograder import paths
 from autograder.grade.isolation import Mode
 from autograder.grade.isolation.box import Box
+from autograder.grade.isolation.cgroups import SandboxCgroup
 from autograder.grade.isolation.jail import JailSpec, jail_environment
-from autograder.grade.isolation.run import run_jailed
+from autograder.grade.isolation.run import Outcome, run_jailed
+from autograder.grade.isolation.warm import ForkServer
 
 WORKDIR = "/home/student"
 HARNESS = "autograder.grade.sandbox.harness"
+TEMPLATE = "autograder.grade.sandbox.template"
+SLOT = "/kit-slot"  # where the template sees its slot: the submission's box arrives here
+STAGED_HOME_DATA = "/kit-home"  # data that lands in home, bound per child after home itself
 # The kit's modules a jail may import: the harness, its budget, the wire format, public checks.
 IN_JAIL_MODULES = (
     "__init__.py", "files.py", "paths.py", "checks.py",
     "grade/__init__.py", "grade/protocol.py",
     "grade/sandbox/__init__.py", "grade/sandbox/harness.py", "grade/sandbox/budget.py",
-    "grade/sandbox/equivalent.py",
+    "grade/sandbox/equivalent.py", "grade/sandbox/template.py", "grade/sandbox/confine.py",
+    "grade/forkserve.py",
 )  # fmt: skip
 
 
@@ -92,6 +99,10 @@ def run_sandbox(
         spec, mode=mode, timeout_s=timeout_s, memory_mb=memory_mb, processes=processes,
         cpu_quota=cpu_quota,
     )  # fmt: skip
+    return _sandbox_run(box, outcome, mode)
+
+
+def _sandbox_run(box: Box, outcome: Outcome, mode: Mode) -> SandboxRun:
     status, reason = outcome.status, outcome.reason
     answer = box.answer / "response.json"
     if status == "ok" and not (answer.exists() or answer.is_symlink()):
@@ -108,3 +119,81 @@ def _crash_reason(returncode: int | None, tail: bytes) -> str:
     return (
         f"the notebook process exited (code {returncode}) before handing back its results: {last}"
     )
+
+
+class SandboxTemplate:
+    """The warm path's sandbox for one lane of a batch (strong isolation only): a jailed
+    template process (``autograder.grade.sandbox.template``) that forks one child per
+    submission. The submission's box is mounted in the lane's slot, where the template's jail
+    sees it; the child binds it in place and confines itself before the notebook runs."""
+
+    def __init__(
+        self,
+        *,
+        slot: Path,
+        kit_lib: Path,
+        data_binds: list[tuple[str, str]],
+        data_env: dict[str, str],
+        file_size_mb: int = 256,
+        open_files: int = 1024,
+    ) -> None:
+        self.slot = slot
+        home = [(h, i) for h, i in data_binds if i.startswith(WORKDIR + "/")]
+        staged = [(h, f"{STAGED_HOME_DATA}/{n}") for n, (h, _) in enumerate(home)]
+        inside = f"{SLOT}/box"
+        self.config = {
+            "binds": [
+                [f"{inside}/work", WORKDIR, False],
+                [f"{inside}/answer", f"{WORKDIR}/response", False],
+                [f"{inside}/tmp", "/tmp", False],
+                [f"{inside}/shm", "/dev/shm", False],
+                *([s, i, True] for (_, s), (_, i) in zip(staged, home, strict=True)),
+            ],
+            "hide": [SLOT, *(s for _, s in staged)],
+            "workdir": WORKDIR,
+            "file_size_mb": file_size_mb,
+            "open_files": open_files,
+            "request": f"{WORKDIR}/request.json",
+        }
+        spec = JailSpec(
+            command=[sys.executable, "-m", TEMPLATE],
+            workdir="/",
+            env=jail_environment(WORKDIR, "/tmp", data_env),
+            ro_binds=[(str(kit_lib), str(paths.REPO_ROOT / "autograder")),
+                      *((h, i) for h, i in data_binds if (h, i) not in home), *staged],
+            rw_binds=[(str(slot), SLOT)],
+            dirs=[WORKDIR],
+            tmpfs=["/tmp"],
+            file_size_mb=file_size_mb,
+            open_files=open_files,
+        )  # fmt: skip
+        self.server = ForkServer(spec, mode=Mode.STRONG, confined=False, name="sandbox template")
+
+    @property
+    def box_path(self) -> Path:
+        return self.slot / "box"
+
+    def start(self) -> float:
+        return self.server.start([json.dumps(self.config)])
+
+    def run(
+        self, *, box: Box, timeout_s: float, memory_mb: int, cpu_quota: float, processes: int
+    ) -> SandboxRun:
+        """Run the notebook in ``box`` (at ``box_path``) in a fresh child; how it ended."""
+        if not self.server.alive:
+            self.start()
+        box.hand_over()
+        cgroup = SandboxCgroup(memory_mb=memory_mb, pids=processes, cpu_quota=cpu_quota)
+        try:
+            outcome = self.server.run({}, timeout_s=timeout_s, memory_mb=memory_mb, cgroup=cgroup)
+        finally:
+            cgroup.remove()
+        return _sandbox_run(box, outcome, Mode.STRONG)
+
+    @property
+    def broken(self) -> bool:
+        """The template ended (a crash costs the submission in flight; it gets a new one)."""
+        return not self.server.alive
+
+    def close(self) -> None:
+        self.server.close()

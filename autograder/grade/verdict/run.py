@@ -8,15 +8,19 @@ assignment's data and the sandbox's answer read-only, and writing only its verdi
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 from autograder import paths
 from autograder.grade.isolation import Mode
 from autograder.grade.isolation.box import Box
+from autograder.grade.isolation.cgroups import SandboxCgroup
 from autograder.grade.isolation.jail import JailSpec, jail_environment
-from autograder.grade.isolation.run import run_jailed
+from autograder.grade.isolation.run import Outcome, run_jailed
+from autograder.grade.isolation.warm import ForkServer
 from autograder.grade.protocol import read_json
 
 VERDICT_TIMEOUT_S = 300
@@ -63,14 +67,98 @@ def run_verdict(
         outcome = run_jailed(
             spec, mode=mode, timeout_s=VERDICT_TIMEOUT_S, memory_mb=memory_mb, processes=64
         )
-        if outcome.status == "memory":
-            return {"refused": f"scoring its answer used over {memory_mb} MB of memory"}
-        if outcome.status == "timeout":
-            return {"refused": "scoring its answer timed out"}
+        return _verdict_of(outcome, box.work / "verdict.json", memory_mb)
+
+
+def _verdict_of(outcome: Outcome, verdict_file: Path, memory_mb: int) -> dict:
+    """The verdict a finished scoring run wrote, or why there is none."""
+    if outcome.status == "memory":
+        return {"refused": f"scoring its answer used over {memory_mb} MB of memory"}
+    if outcome.status == "timeout":
+        return {"refused": "scoring its answer timed out"}
+    try:
+        if outcome.returncode != 0:
+            lines = outcome.tail.decode("utf-8", "replace").strip().splitlines()
+            raise ValueError((lines or [outcome.reason or "no output"])[-1][:300])
+        return read_json(verdict_file, MAX_VERDICT_BYTES)
+    except (OSError, ValueError) as exc:
+        return {"refused": f"could not score the results: {exc}"}
+
+
+class VerdictWorker:
+    """The warm path's verdict for one lane of a batch (strong isolation only): a long-lived
+    jailed worker (``autograder.grade.verdict.worker``) that forks one child per answer. The
+    answer is bind-mounted into the worker's slot for that child only. The worker is started
+    again after it breaks down and after ``MAX_USES`` answers."""
+
+    MAX_USES = 100
+    WORKER = "autograder.grade.verdict.worker"
+
+    def __init__(
+        self,
+        *,
+        scratch: Path,
+        slot: Path,
+        tests_dir: Path,
+        data_binds: list[tuple[str, str]],
+        data_env: dict[str, str],
+        memory_mb: int,
+    ) -> None:
+        self.scratch, self.slot, self.memory_mb = scratch, slot, memory_mb
+        self.box = Box(scratch, mode=Mode.STRONG, size_mb=64, inodes=1000, answer=False)
+        self.box.__enter__()
+        self.box.mount_points(data_binds, VERDICT_HOME)
+        self.box.hand_over()
+        (slot / "response").mkdir(mode=0o755)
+        self.config = {
+            "tests": f"{GRADER}/tests",
+            "response": f"{GRADER}/slot/response",
+            "verdict": f"{VERDICT_HOME}/verdict.json",
+        }
+        spec = JailSpec(
+            command=[sys.executable, "-I", "-m", self.WORKER],
+            workdir=VERDICT_HOME,
+            env=jail_environment(VERDICT_HOME, "/tmp", data_env),
+            ro_binds=[
+                (str(paths.REPO_ROOT / "autograder"), str(paths.REPO_ROOT / "autograder")),
+                (str(tests_dir), f"{GRADER}/tests"),
+                (str(slot), f"{GRADER}/slot"),
+                *data_binds,
+            ],
+            rw_binds=[(str(self.box.work), VERDICT_HOME), (str(self.box.tmp), "/tmp")],
+        )
+        self.server = ForkServer(spec, mode=Mode.STRONG, confined=True, name="verdict worker")
+
+    def start(self) -> float:
+        self.server.close()
+        self.server.uses = 0
+        return self.server.start([json.dumps(self.config)])
+
+    @property
+    def broken(self) -> bool:
+        """Not running (it ended, or never started), or due for a fresh start."""
+        return not self.server.alive or self.server.uses >= self.MAX_USES
+
+    def score(self, response_dir: Path) -> dict:
+        """The verdict on the answer in ``response_dir``, or ``{"refused": reason}``."""
+        if self.broken:
+            self.start()
+        target = self.slot / "response"
+        verdict_file = self.box.work / "verdict.json"
+        verdict_file.unlink(missing_ok=True)
+        subprocess.run(["mount", "--bind", "-o", "ro", str(response_dir), str(target)],
+                       check=True, capture_output=True)  # fmt: skip
+        cgroup = SandboxCgroup(memory_mb=self.memory_mb, pids=64, cpu_quota=1.0)
         try:
-            if outcome.returncode != 0:
-                lines = outcome.tail.decode("utf-8", "replace").strip().splitlines()
-                raise ValueError((lines or ["no output"])[-1][:300])
-            return read_json(box.work / "verdict.json", MAX_VERDICT_BYTES)
-        except (OSError, ValueError) as exc:
-            return {"refused": f"could not score the results: {exc}"}
+            outcome = self.server.run(
+                {}, timeout_s=VERDICT_TIMEOUT_S, memory_mb=self.memory_mb, cgroup=cgroup
+            )
+            return _verdict_of(outcome, verdict_file, self.memory_mb)
+        finally:
+            cgroup.remove()
+            subprocess.run(["umount", "--lazy", str(target)], capture_output=True, check=False)
+            verdict_file.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        self.server.close()
+        self.box.__exit__(None, None, None)
