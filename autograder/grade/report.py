@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import statistics
 import sys
 from pathlib import Path
 
@@ -127,6 +128,13 @@ def table(results: list[SubmissionResult]) -> str:
         weak = [m for m in modes if m != "strong"]
         note = " (WEAKER THAN STRONG: see README, trust model)" if weak else ""
         lines.append(f"isolation: {', '.join(modes)}{note}")
+    starts = [r.startup_seconds for r in results if r.startup_seconds]
+    if starts:  # the warm path: each lane's first submission waited for its template
+        steady = statistics.median(r.seconds - (r.startup_seconds or 0) for r in results)
+        lines.append(
+            f"timing: {len(starts)} warm start(s), {max(starts):.1f} s at most; then "
+            f"{steady:.1f} s per submission (median)"
+        )
     return "\n".join(lines)
 
 

@@ -50,3 +50,15 @@ def test_grades_csv_is_spreadsheet_safe_and_ordered(tmp_path):
 def test_table_counts_statuses():
     text = report.table([hostile_result()])
     assert "graded: 1" in text.splitlines()[-1]
+
+
+def test_table_reports_warm_starts_apart_from_the_steady_time():
+    from dataclasses import replace
+
+    first = replace(hostile_result(), seconds=20.0, startup_seconds=12.0)
+    rest = [replace(hostile_result(), submission=f"s{i}", seconds=5.0 + i) for i in range(3)]
+    last_line = report.table([first, *rest]).splitlines()[-1]
+    assert (
+        last_line == "timing: 1 warm start(s), 12.0 s at most; then 6.5 s per submission (median)"
+    )
+    assert "timing" not in report.table(rest)  # the cold path: no lane start-up to report
