@@ -105,7 +105,8 @@ class VerdictWorker:
         memory_mb: int,
     ) -> None:
         self.scratch, self.slot, self.memory_mb = scratch, slot, memory_mb
-        self.box = Box(scratch, mode=Mode.STRONG, size_mb=64, inodes=1000, answer=False)
+        # 256 MB: room for the budgeted copies it caches (checks.BudgetCache, 16 MB at most each)
+        self.box = Box(scratch, mode=Mode.STRONG, size_mb=256, inodes=1000, answer=False)
         self.box.__enter__()
         self.box.mount_points(data_binds, VERDICT_HOME)
         self.box.hand_over()
@@ -118,7 +119,9 @@ class VerdictWorker:
         spec = JailSpec(
             command=[sys.executable, "-I", "-m", self.WORKER],
             workdir=VERDICT_HOME,
-            env=jail_environment(VERDICT_HOME, "/tmp", data_env),
+            env=jail_environment(
+                VERDICT_HOME, "/tmp", {**data_env, "KIT_BUDGET_CACHE": f"{VERDICT_HOME}/cache"}
+            ),
             ro_binds=[
                 (str(paths.REPO_ROOT / "autograder"), str(paths.REPO_ROOT / "autograder")),
                 (str(tests_dir), f"{GRADER}/tests"),

@@ -1,0 +1,86 @@
+"""The grader's budgeted copy of a model, and the warm worker's cache of it (TensorFlow)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograder import checks
+
+pytestmark = pytest.mark.slow
+
+
+def _model(name: str = "m"):
+    from tensorflow import keras
+
+    model = keras.Sequential(
+        [
+            keras.layers.Dense(8, activation="relu", input_shape=(4,), name=f"{name}_hidden"),
+            keras.layers.Dropout(0.2, name=f"{name}_dropout"),
+            keras.layers.Dense(3, activation="softmax", name=f"{name}_out"),
+        ],
+        name=name,
+    )
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
+    return model
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(96, 4)), rng.integers(0, 3, size=96)
+
+
+def _same(a, b) -> bool:
+    return all(np.array_equal(x, y) for x, y in zip(a.get_weights(), b.get_weights(), strict=True))
+
+
+def test_a_cached_copy_is_exactly_the_copy_training_would_give(tmp_path, monkeypatch):
+    from tensorflow import keras
+
+    X, y = _data()
+    trained = checks.train_under_budget(_model(), X, y, epochs=2, seed=3)  # no cache
+    monkeypatch.setenv("KIT_BUDGET_CACHE", str(tmp_path))
+    stored = checks.train_under_budget(_model(), X, y, epochs=2, seed=3)
+    assert len(list(tmp_path.glob("*.npz"))) == 1
+    assert _same(trained, stored)
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a cached copy was trained again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(keras.Model, "fit", no_training)
+        restored = checks.train_under_budget(_model(), X, y, epochs=2, seed=3)
+    assert _same(trained, restored)
+    assert not _same(trained, _model())  # a fresh model differs: the comparison can fail
+
+
+@pytest.mark.parametrize(
+    "change", ["seed", "epochs", "data", "labels", "optimizer", "loss", "units", "name"]
+)
+def test_any_different_input_is_trained_afresh(tmp_path, monkeypatch, change):
+    from tensorflow import keras
+
+    X, y = _data()
+    monkeypatch.setenv("KIT_BUDGET_CACHE", str(tmp_path))
+    checks.train_under_budget(_model(), X, y, epochs=2, seed=3)
+    model, seed, epochs = _model("other" if change == "name" else "m"), 3, 2
+    if change == "seed":
+        seed = 4
+    elif change == "epochs":
+        epochs = 1
+    elif change == "data":
+        X = X + 1e-6
+    elif change == "labels":
+        y = (y + 1) % 3
+    elif change == "optimizer":
+        model.compile(loss=model.loss, optimizer=keras.optimizers.SGD(learning_rate=0.02))
+    elif change == "loss":
+        model.compile(loss=keras.losses.SparseCategoricalCrossentropy(), optimizer="sgd")
+    elif change == "units":
+        model = keras.Sequential(
+            [keras.layers.Dense(9, input_shape=(4,), name="m_hidden"),
+             keras.layers.Dense(3, activation="softmax", name="m_out")], name="m"
+        )  # fmt: skip
+        model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
+    checks.train_under_budget(model, X, y, epochs=epochs, seed=seed)
+    assert len(list(tmp_path.glob("*.npz"))) == 2
