@@ -259,11 +259,16 @@ class BudgetCache:
     """Weights of budgeted copies already trained by this verdict worker (its lane's folder,
     ``KIT_BUDGET_CACHE``; the cold path has none). Training the copy is deterministic (one
     thread, fixed seed, fresh initialisation), so a copy whose every input is the same (the
-    model's full config, loss, optimizer class and settings, data, epochs, seed, batch size)
-    gets the same weights: restoring them is exact and saves the training. Entries are written
-    only by the grader, as plain ``.npz`` (no pickles), at most ``MAX_ENTRY_BYTES`` each."""
+    model's full config, loss, optimizer class and settings, data, epochs, seed, batch size;
+    layer names too: leaving them out would take a rewriting of the config that must never
+    merge two different models) gets the same weights: restoring them is exact and saves
+    the training.
+    Entries are written only by the grader, as plain ``.npz`` (no pickles), at most
+    ``MAX_ENTRY_BYTES`` each and ``MAX_TOTAL_BYTES`` in all (the oldest used go first), so
+    no run of submissions can fill the worker's folder."""
 
     MAX_ENTRY_BYTES = 16 * 2**20
+    MAX_TOTAL_BYTES = 64 * 2**20
 
     def __init__(self, folder: str) -> None:
         self.folder = folder
@@ -300,14 +305,19 @@ class BudgetCache:
             return None
         return digest.hexdigest()
 
+    def _path(self, entry: str) -> str:
+        import os
+
+        return os.path.join(self.folder, f"{entry}.npz")
+
     def restore(self, entry: str, copy: Any) -> bool:
         import os
 
-        path = os.path.join(self.folder, f"{entry}.npz")
         try:
-            with np.load(path, allow_pickle=False) as stored:
+            with np.load(self._path(entry), allow_pickle=False) as stored:
                 weights = [stored[f"w{i}"] for i in range(len(stored.files))]
             copy.set_weights(weights)
+            os.utime(self._path(entry))  # recently used: evicted last
         except Exception:
             return False
         return True
@@ -316,16 +326,41 @@ class BudgetCache:
         import os
 
         weights = copy.get_weights()
-        if sum(w.nbytes for w in weights) > self.MAX_ENTRY_BYTES:
+        size = sum(w.nbytes for w in weights)
+        if size > self.MAX_ENTRY_BYTES:
             return
-        path = os.path.join(self.folder, f"{entry}.npz")
+        path = self._path(entry)
+        scratch = f"{path}.{os.getpid()}.tmp"
         try:
             os.makedirs(self.folder, exist_ok=True)
-            with open(f"{path}.{os.getpid()}.tmp", "wb") as fh:
+            self._make_room(size)
+            with open(scratch, "wb") as fh:
                 np.savez(fh, **{f"w{i}": w for i, w in enumerate(weights)})
-            os.replace(f"{path}.{os.getpid()}.tmp", path)
+            os.replace(scratch, path)
         except OSError:  # a full folder costs only the saving
-            pass
+            try:
+                os.unlink(scratch)
+            except OSError:
+                pass
+
+    def _make_room(self, size: int) -> None:
+        """Remove the least recently used entries (and any stray file) until ``size`` fits."""
+        import os
+
+        entries = []
+        for name in os.listdir(self.folder):
+            path = os.path.join(self.folder, name)
+            info = os.lstat(path)
+            if not name.endswith(".npz"):
+                os.unlink(path)
+                continue
+            entries.append((info.st_mtime, info.st_size, path))
+        total = sum(e[1] for e in entries)
+        for _, entry_size, path in sorted(entries):
+            if total + size <= self.MAX_TOTAL_BYTES:
+                break
+            os.unlink(path)
+            total -= entry_size
 
 
 def _require_rebuilt(model: Any) -> None:

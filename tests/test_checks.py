@@ -111,3 +111,38 @@ def test_from_logits_is_read_from_the_loss_settings():
     assert checks.loss_from_logits(model) is True
     model.kit_loss_config = {}
     assert checks.loss_from_logits(model) is False
+
+
+class _Weights:
+    def __init__(self, *arrays):
+        self.arrays = list(arrays)
+
+    def get_weights(self):
+        return self.arrays
+
+    def set_weights(self, weights):
+        self.arrays = list(weights)
+
+
+def test_the_budget_cache_stays_within_its_size_evicting_the_least_recently_used(
+    tmp_path, monkeypatch
+):
+    import os
+
+    import numpy as np
+
+    monkeypatch.setattr(checks.BudgetCache, "MAX_TOTAL_BYTES", 3 * 8000 + 2000)
+    cache = checks.BudgetCache(str(tmp_path / "cache"))
+    for n in range(3):
+        cache.store(f"e{n}", _Weights(np.full(1000, n, dtype=np.float64)))
+        os.utime(tmp_path / "cache" / f"e{n}.npz", (n, n))  # e0 oldest
+    (tmp_path / "cache" / "left.npz.99.tmp").write_bytes(b"x" * 100)  # a save cut short
+    restored = _Weights()
+    assert cache.restore("e0", restored) and restored.arrays[0][0] == 0  # e0 now most recent
+    cache.store("e3", _Weights(np.full(1000, 3, dtype=np.float64)))
+    left = sorted(p.name for p in (tmp_path / "cache").iterdir())
+    assert left == ["e0.npz", "e2.npz", "e3.npz"]  # e1 was the least recently used
+    assert sum(p.stat().st_size for p in (tmp_path / "cache").iterdir()) <= 3 * 8000 + 2000
+    cache.store("big", _Weights(np.zeros(checks.BudgetCache.MAX_ENTRY_BYTES // 8 + 1)))
+    assert not (tmp_path / "cache" / "big.npz").exists()
+    assert not cache.restore("missing", restored)

@@ -81,6 +81,7 @@ class Lane:
     number: int
     template: SandboxTemplate | None = None
     verdict: VerdictWorker | None = None
+    generation: int = 0
 
     def open(self, batch: Batch) -> float:
         """Start whatever of the lane is not running; the seconds that took."""
@@ -88,7 +89,9 @@ class Lane:
             return 0.0
         started = time.monotonic()
         if self.template is None or self.verdict is None:
-            folder = batch.root / "lanes" / str(self.number)
+            self.close()  # a half-made lane (one part failed to set up): all anew
+            self.generation += 1
+            folder = batch.root / "lanes" / f"{self.number}.{self.generation}"
             folder.mkdir(mode=0o700, parents=True)
             binds, data_env = batch.sandbox_data
             self.template = SandboxTemplate(
@@ -117,6 +120,7 @@ class Lane:
             if part is not None:
                 part.close()
                 remove_slot(part.slot)
+        self.template = self.verdict = None
 
 
 def autograder_dir_for(term: str, assignment: str) -> Path:
@@ -328,6 +332,9 @@ def _run_and_score(
     if batch.warm:
         assert lane.template is not None and lane.verdict is not None
         box_path = lane.template.box_path
+        if box_path.exists():  # what a failure of the host side left in the slot
+            sweep_stale_mounts(str(box_path))
+            remove_tree(box_path)
     else:
         box_path = batch.root / "boxes" / submission.submission_id
     with Box(box_path, mode=batch.mode, size_mb=limits.disk_mb, inodes=limits.files) as box:

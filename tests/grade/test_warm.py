@@ -28,6 +28,9 @@ FACTS = (
     "keys = ('Uid', 'Gid', 'CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'NoNewPrivs',"
     " 'Seccomp')\n"
     "raise RuntimeError('FACTS' + json.dumps({k: status[k] for k in keys}))",
+    "import time\n"
+    "subprocess.run(['sh', '-c', '(sleep 0.2 &); true'])  # an orphan, for pid 1 to reap\n"
+    "time.sleep(1)\n"
     "processes = sorted(int(p) for p in os.listdir('/proc') if p.isdigit())\n"
     "raise RuntimeError('FACTS' + json.dumps({'pid': os.getpid(), 'processes': processes}))",
     "mounts = sorted({line.split()[4] for line in open('/proc/self/mountinfo')})\n"
@@ -63,7 +66,9 @@ def test_children_of_one_template_are_confined_and_see_nothing_of_each_other(mlp
             "0000000000000000"
         }
         assert facts["NoNewPrivs"] == ["1"] and facts["Seccomp"] == ["2"]
-        assert facts["pid"] == 1 and facts["processes"] == [1], "a process of another submission"
+        # pid 1 reaps (as bubblewrap's init does on the cold path); the harness is pid 2;
+        # no other process: not the orphan (reaped), none of an earlier submission
+        assert facts["pid"] == 2 and facts["processes"] == [1, 2], facts["processes"]
         assert facts["kit"] == [], "the template's slot or staging is still mounted"
         assert facts["left"] == [], "files of an earlier submission"
 

@@ -49,14 +49,18 @@ class Box:
 
     def __enter__(self) -> Box:
         self.path.mkdir(mode=0o700)
-        self._mount(self.path, self.size_mb, self.inodes)
-        for folder in (self.work, self.tmp, self.shm):
-            folder.mkdir(mode=0o700)
-        if self.with_answer:
-            self.answer.mkdir(mode=0o700)
-            if self.mode is not Mode.NONE:
-                (self.work / "response").mkdir(mode=0o755)  # the answer's mount point
-            self._mount(self.answer, self.ANSWER_MB, self.ANSWER_FILES)
+        try:
+            self._mount(self.path, self.size_mb, self.inodes)
+            for folder in (self.work, self.tmp, self.shm):
+                folder.mkdir(mode=0o700)
+            if self.with_answer:
+                self.answer.mkdir(mode=0o700)
+                if self.mode is not Mode.NONE:
+                    (self.work / "response").mkdir(mode=0o755)  # the answer's mount point
+                self._mount(self.answer, self.ANSWER_MB, self.ANSWER_FILES)
+        except BaseException:  # nothing half-made stays behind (a warm lane reuses the path)
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def _mount(self, path: Path, size_mb: int, inodes: int) -> None:

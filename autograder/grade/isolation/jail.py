@@ -20,6 +20,10 @@ from autograder.grade.isolation import Mode
 NOBODY = 65534
 PASSWD = b"nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
 GROUP = b"nogroup:x:65534:\n"
+# The sandbox template's capabilities: new namespaces and mounts, becoming nobody, emptying the
+# bounding set, and reaching the submission's folders (owned by nobody, 0700) to bind them.
+TEMPLATE_CAPABILITIES = ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP",
+                         "CAP_DAC_OVERRIDE")  # fmt: skip
 ETC_FILES = ("/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives", "/etc/fonts",
              "/etc/mime.types", "/etc/ssl/certs")  # fmt: skip  # nothing secret, all optional
 
@@ -111,6 +115,10 @@ def jail_argv(
         argv += ["--setenv", key, value]
     if seccomp_fd is not None:
         argv += ["--seccomp", str(seccomp_fd)]
+    elif mode is Mode.STRONG:  # only what its children need to confine themselves
+        argv += ["--cap-drop", "ALL"]
+        for cap in TEMPLATE_CAPABILITIES:
+            argv += ["--cap-add", cap]
     if mode is Mode.STRONG:
         argv += ["--remount-ro", "/"]
     argv += ["--", *limits_argv(spec)]

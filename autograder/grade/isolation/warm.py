@@ -50,6 +50,19 @@ class _Output:
                 self.tail = (self.tail + chunk)[-OUTPUT_TAIL:]
         stream.close()
 
+    def settle(self, quiet_s: float = 0.05, at_most_s: float = 1.0) -> None:
+        """Wait until nothing new has arrived for ``quiet_s`` (a finished child's last lines
+        may still be in the pipe), at most ``at_most_s``."""
+        deadline = time.monotonic() + at_most_s
+        seen = -1
+        while time.monotonic() < deadline:
+            with self._lock:
+                now = self.total
+            if now == seen:
+                return
+            seen = now
+            time.sleep(quiet_s)
+
     def take(self) -> tuple[bytes, int]:
         """What arrived since the last ``take``."""
         with self._lock:
@@ -168,6 +181,7 @@ class ForkServer:
             self.close()
         if cgroup is not None:
             cgroup.kill_all()
+        self.output.settle()
         tail, total = self.output.take()
         peak = None
         if cgroup is not None:

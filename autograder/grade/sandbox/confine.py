@@ -38,6 +38,7 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_SLAVE = 32, 4096, 16384, 1 << 19
 MNT_DETACH = 2
 
+PR_SET_DUMPABLE = 4
 PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_SECCOMP = 22
@@ -53,6 +54,9 @@ _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctype
 _libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
 _libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong,
                         ctypes.c_ulong]  # fmt: skip
+
+
+PROC_READ_ONLY = ("/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus")
 
 
 class ConfineError(OSError):
@@ -97,7 +101,10 @@ class _SockFprog(ctypes.Structure):
 
 
 def drop_privileges(uid: int = NOBODY) -> None:
-    """Become ``uid`` with no capability left anywhere and no way to gain one."""
+    """Become ``uid`` with no capability left anywhere and no way to gain one. (Capability
+    sets, ``no_new_privs`` and seccomp are per thread: the caller must be the only one.)"""
+    if len(os.listdir("/proc/self/task")) != 1:
+        raise ConfineError(0, "more than one thread while dropping privileges")
     last = int(open("/proc/sys/kernel/cap_last_cap").read())
     for cap in range(last + 1):
         _prctl(PR_CAPBSET_DROP, cap)
@@ -108,6 +115,12 @@ def drop_privileges(uid: int = NOBODY) -> None:
     _check(_libc.capset(ctypes.byref(header), data), "capset")  # and the inheritable set
     _prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
+
+
+def make_dumpable() -> None:
+    """What ``exec`` does on the cold path after ``setpriv``: the process's ``/proc`` files
+    belong to its own uid again (a credential change left them root's)."""
+    _prctl(PR_SET_DUMPABLE, 1)
 
 
 def load_seccomp(program: bytes) -> None:
@@ -139,6 +152,10 @@ def confine(
         _check(_libc.umount2(os.fsencode(path), MNT_DETACH), f"umount {path}")
     _check(_libc.umount2(b"/proc", MNT_DETACH), "umount /proc")
     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    for path in PROC_READ_ONLY:  # as bubblewrap leaves them on the cold path
+        if os.path.exists(path):
+            mount(path, path, None, MS_BIND | MS_REC)
+            mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
     os.chdir(workdir)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     size = file_size_mb * 2**20

@@ -116,7 +116,8 @@ def unsafe_threads() -> list[str]:
 
 def run_submission(config: dict[str, Any], seccomp_program: bytes, sock: socket.socket) -> int:
     """In the forked child: wait to be placed, enter new namespaces, fork the submission's
-    pid 1, which confines itself and runs the harness; return how it ended."""
+    pid 1, which confines itself and forks the harness as pid 2 (as bubblewrap's init does on
+    the cold path); return how the harness ended."""
     forkserve.wait_for_go(sock)
     sock.close()
     confine.unshare_namespaces()
@@ -132,24 +133,66 @@ def run_submission(config: dict[str, Any], seccomp_program: bytes, sock: socket.
                 open_files=config["open_files"],
                 seccomp_program=seccomp_program,
             )
-            from autograder.grade.sandbox import harness
-
-            code = harness.main(config["request"])
+            code = _reap_while(_fork_harness(config["request"]))
         except BaseException as exc:
             print(f"kit template: {type(exc).__name__}: {exc}", file=sys.stderr)
         finally:
-            for stream in (sys.stdout, sys.stderr):
-                try:
-                    stream.flush()
-                except Exception:
-                    pass
+            _flush()
             os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    if os.WIFSIGNALED(status):  # end the same way, so the host sees the signal
-        number = os.WTERMSIG(status)
-        signal.signal(number, signal.SIG_DFL)
-        os.kill(os.getpid(), number)
-    return os.waitstatus_to_exitcode(status)
+    return _end_like(os.waitpid(pid, 0)[1])
+
+
+def _fork_harness(request: str) -> int:
+    """Fork the (already confined) harness; its pid."""
+    pid = os.fork()
+    if pid == 0:
+        code = forkserve.CRASHED
+        try:
+            confine.make_dumpable()
+            from autograder.grade.sandbox import harness
+
+            code = harness.main(request)
+        except BaseException as exc:
+            print(f"kit harness: {type(exc).__name__}: {exc}", file=sys.stderr)
+        finally:
+            _flush()
+            os._exit(code)
+    return pid
+
+
+def _reap_while(harness: int) -> int:
+    """Pid 1 of the submission: reap every orphan (they would count against the process limit)
+    until the harness ends; its exit code (128 + N if killed by signal N). Leaving ends every
+    process still in the namespace."""
+    while True:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            return forkserve.CRASHED
+        if pid == harness:
+            code = os.waitstatus_to_exitcode(status)
+            return 128 - code if code < 0 else code
+
+
+def _end_like(status: int) -> int:
+    """The exit code to pass on for pid 1's wait status. A harness killed by signal N (pid 1
+    exits 128 + N: init cannot signal itself) or a pid 1 killed by it ends this process with
+    the same signal, so the host sees ``-N`` as on the cold path."""
+    code = os.waitstatus_to_exitcode(status)
+    number = -code if code < 0 else code - 128 if code > 128 else 0
+    if number and number not in (signal.SIGSTOP, signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU):
+        if number != signal.SIGKILL:
+            signal.signal(number, signal.SIG_DFL)
+        os.kill(os.getpid(), number)  # a signal whose default is to ignore: the code below
+    return code
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
 
 
 def main(control_fd: str, seccomp_fd: str, config_json: str) -> int:

@@ -149,8 +149,11 @@ class VerdictWorker:
         target = self.slot / "response"
         verdict_file = self.box.work / "verdict.json"
         verdict_file.unlink(missing_ok=True)
-        subprocess.run(["mount", "--bind", "-o", "ro", str(response_dir), str(target)],
-                       check=True, capture_output=True)  # fmt: skip
+        # read-only at the file system itself (a bind's own flag would not reach the worker's
+        # copy of the slot); the sandbox that wrote it is gone
+        for argv in (["mount", "-o", "remount,ro", str(response_dir)],
+                     ["mount", "--bind", str(response_dir), str(target)]):  # fmt: skip
+            subprocess.run(argv, check=True, capture_output=True)
         cgroup = SandboxCgroup(memory_mb=self.memory_mb, pids=64, cpu_quota=1.0)
         try:
             outcome = self.server.run(
