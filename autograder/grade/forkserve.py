@@ -33,14 +33,19 @@ def send(sock: socket.socket, message: dict) -> None:
     sock.send(json.dumps(message).encode())
 
 
-def receive(sock: socket.socket) -> dict:
-    data = sock.recv(MAX_MESSAGE)
-    if not data:
-        raise EOFError("the other end closed the channel")
+def decode(data: bytes) -> dict:
+    """One message's packet, checked to be a JSON object."""
     message = json.loads(data)
     if not isinstance(message, dict):
         raise ValueError("a message must be a JSON object")
     return message
+
+
+def receive(sock: socket.socket) -> dict:
+    data = sock.recv(MAX_MESSAGE)
+    if not data:
+        raise EOFError("the other end closed the channel")
+    return decode(data)
 
 
 def wait_for_go(sock: socket.socket) -> dict:

@@ -73,7 +73,18 @@ def SandboxCgroup(*, memory_mb: int, pids: int, cpu_quota: float):  # noqa: N802
     return SandboxCgroupV1(memory_mb=memory_mb, pids=pids, cpu_quota=cpu_quota)
 
 
-class SandboxCgroupV1:
+class _Membership:
+    """What both cgroup versions do the same way, through their ``procs_files``."""
+
+    procs_files: list[str]
+
+    def add(self, pid: int) -> None:
+        """Move a process (not yet running anything) into this sandbox's cgroup(s)."""
+        for path in self.procs_files:
+            _write(Path(path), pid)
+
+
+class SandboxCgroupV1(_Membership):
     """One sandbox's v1 cgroups; ``procs_files`` are what the launcher writes its pid into."""
 
     def __init__(self, *, memory_mb: int, pids: int, cpu_quota: float) -> None:
@@ -104,11 +115,6 @@ class SandboxCgroupV1:
     def procs_files(self) -> list[str]:
         return [str(folder / "cgroup.procs") for folder in self.dirs.values()]
 
-    def add(self, pid: int) -> None:
-        """Move a process (not yet running anything) into this sandbox's cgroup(s)."""
-        for path in self.procs_files:
-            _write(Path(path), pid)
-
     def pids(self) -> list[int]:
         try:
             text = (self.dirs["pids"] / "cgroup.procs").read_text()
@@ -138,7 +144,7 @@ class SandboxCgroupV1:
         self.dirs = {}
 
 
-class SandboxCgroupV2:
+class SandboxCgroupV2(_Membership):
     """One sandbox's cgroup in the unified hierarchy: ``ROOT/kit/kit-PID-N``.
 
     The ``kit`` subtree sits directly under the root, which may hold processes and still
@@ -171,11 +177,6 @@ class SandboxCgroupV2:
     @property
     def procs_files(self) -> list[str]:
         return [str(self.folder / "cgroup.procs")] if self.folder else []
-
-    def add(self, pid: int) -> None:
-        """Move a process (not yet running anything) into this sandbox's cgroup(s)."""
-        for path in self.procs_files:
-            _write(Path(path), pid)
 
     def pids(self) -> list[int]:
         try:

@@ -57,10 +57,12 @@ class Outcome:
     reason: str = ""
 
 
-class _OutputCap:
-    """Drain a pipe: keep a tail, count the rest, never hold more."""
+class OutputCap:
+    """Drain a pipe: keep a tail, count the rest, never hold more. A fork server's output is
+    drained for good; ``take`` hands over what arrived since the last ``take`` (one child's)."""
 
     def __init__(self, stream) -> None:
+        self._lock = threading.Lock()
         self.tail = b""
         self.total = 0
         self._thread = threading.Thread(target=self._drain, args=(stream,), daemon=True)
@@ -68,12 +70,33 @@ class _OutputCap:
 
     def _drain(self, stream) -> None:
         while chunk := stream.read1(65536):
-            self.total += len(chunk)
-            self.tail = (self.tail + chunk)[-OUTPUT_TAIL:]
+            with self._lock:
+                self.total += len(chunk)
+                self.tail = (self.tail + chunk)[-OUTPUT_TAIL:]
         stream.close()
 
     def join(self, timeout: float) -> None:
         self._thread.join(timeout)
+
+    def settle(self, quiet_s: float = 0.05, at_most_s: float = 1.0) -> None:
+        """Wait until nothing new has arrived for ``quiet_s`` (a finished child's last lines
+        may still be in the pipe), at most ``at_most_s``."""
+        deadline = time.monotonic() + at_most_s
+        seen = -1
+        while time.monotonic() < deadline:
+            with self._lock:
+                now = self.total
+            if now == seen:
+                return
+            seen = now
+            time.sleep(quiet_s)
+
+    def take(self) -> tuple[bytes, int]:
+        """What arrived since the last ``take``."""
+        with self._lock:
+            taken = self.tail, self.total
+            self.tail, self.total = b"", 0
+        return taken
 
 
 def run_jailed(
@@ -118,7 +141,7 @@ def run_jailed(
         for fd in fds:
             os.close(fd)
         fds = []
-        output = _OutputCap(proc.stdout)
+        output = OutputCap(proc.stdout)
         status, reason = "ok", ""
         try:
             proc.wait(timeout=timeout_s)

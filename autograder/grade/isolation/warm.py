@@ -14,12 +14,10 @@ output cap are the host's, exactly as on the cold path (``run_jailed``).
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import struct
 import subprocess
-import threading
 import time
 from pathlib import Path
 
@@ -28,47 +26,11 @@ from autograder.grade import forkserve
 from autograder.grade.isolation import Mode, seccomp
 from autograder.grade.isolation.cgroups import SandboxCgroup
 from autograder.grade.isolation.jail import GROUP, PASSWD, JailSpec, jail_argv
-from autograder.grade.isolation.run import OUTPUT_TAIL, Outcome, _kill, _pipe_with, track, untrack
+from autograder.grade.isolation.run import Outcome, OutputCap, _kill, _pipe_with, track, untrack
 
 START_TIMEOUT_S = 180
 HELLO_TIMEOUT_S = 30
 _CREDENTIALS = struct.calcsize("3i")
-
-
-class _Output:
-    """Drain the server's output for good; what arrives while a child runs is that child's."""
-
-    def __init__(self, stream) -> None:
-        self._lock = threading.Lock()
-        self.tail, self.total = b"", 0
-        threading.Thread(target=self._drain, args=(stream,), daemon=True).start()
-
-    def _drain(self, stream) -> None:
-        while chunk := stream.read1(65536):
-            with self._lock:
-                self.total += len(chunk)
-                self.tail = (self.tail + chunk)[-OUTPUT_TAIL:]
-        stream.close()
-
-    def settle(self, quiet_s: float = 0.05, at_most_s: float = 1.0) -> None:
-        """Wait until nothing new has arrived for ``quiet_s`` (a finished child's last lines
-        may still be in the pipe), at most ``at_most_s``."""
-        deadline = time.monotonic() + at_most_s
-        seen = -1
-        while time.monotonic() < deadline:
-            with self._lock:
-                now = self.total
-            if now == seen:
-                return
-            seen = now
-            time.sleep(quiet_s)
-
-    def take(self) -> tuple[bytes, int]:
-        """What arrived since the last ``take``."""
-        with self._lock:
-            taken = self.tail, self.total
-            self.tail, self.total = b"", 0
-        return taken
 
 
 def make_slot(path: Path, mode: int = 0o700) -> Path:
@@ -98,8 +60,7 @@ class ForkServer:
         self.spec, self.mode, self.confined, self.name = spec, mode, confined, name
         self.proc: subprocess.Popen | None = None
         self.sock: socket.socket | None = None
-        self.output: _Output | None = None
-        self.start_seconds = 0.0
+        self.output: OutputCap | None = None
         self.uses = 0
 
     @property
@@ -133,7 +94,7 @@ class ForkServer:
             for fd in fds:
                 os.close(fd)
         track(self.proc)
-        self.sock, self.output = host_end, _Output(self.proc.stdout)
+        self.sock, self.output = host_end, OutputCap(self.proc.stdout)
         try:
             message, _ = self._receive(START_TIMEOUT_S)
         except (OSError, ValueError, EOFError) as exc:
@@ -145,14 +106,13 @@ class ForkServer:
             self.close()
             raise SandboxUnavailable(f"the {self.name} did not start: {message}")
         self.output.take()  # its imports' chatter is nobody's
-        self.start_seconds = round(time.monotonic() - started, 2)
-        return self.start_seconds
+        return round(time.monotonic() - started, 2)
 
     def run(
-        self, work: dict, *, timeout_s: float, memory_mb: int, cgroup: SandboxCgroup | None
+        self, work: dict, *, timeout_s: float, memory_mb: int, cgroup: SandboxCgroup
     ) -> Outcome:
-        """Fork one child for ``work``, in ``cgroup`` when given; how it ended. A server that
-        breaks down costs this piece of work (``crashed``, reason says so) and is closed."""
+        """Fork one child for ``work`` in ``cgroup``; how it ended. A server that breaks down
+        costs this piece of work (``crashed``, reason says so) and is closed."""
         assert self.sock is not None and self.output is not None
         self.uses += 1
         started = time.monotonic()
@@ -163,15 +123,12 @@ class ForkServer:
             hello, pid = self._receive(HELLO_TIMEOUT_S)
             if not hello.get("child") or not pid:
                 raise ValueError(f"unexpected message from the {self.name}")
-            if cgroup is not None:
-                cgroup.add(pid)
+            cgroup.add(pid)
             forkserve.send(self.sock, {"go": True})
             try:
                 ended, _ = self._receive(timeout_s - (time.monotonic() - started))
             except TimeoutError:
                 status, reason = "timeout", f"ran over the {timeout_s:g} s limit"
-                if cgroup is None:
-                    raise
                 cgroup.kill_all()
                 ended, _ = self._receive(HELLO_TIMEOUT_S)
             code = int(ended["exit"])
@@ -179,18 +136,14 @@ class ForkServer:
             if status == "ok":
                 status, reason = "crashed", f"the {self.name} broke down ({exc or 'timeout'})"
             self.close()
-        if cgroup is not None:
-            cgroup.kill_all()
+        cgroup.kill_all()
         self.output.settle()
         tail, total = self.output.take()
-        peak = None
-        if cgroup is not None:
-            usage = cgroup.usage()
-            peak = usage.peak_mb
-            if usage.oom_killed and status in ("ok", "crashed"):
-                status, reason = "memory", f"used over {memory_mb} MB of memory"
+        usage = cgroup.usage()
+        if usage.oom_killed and status in ("ok", "crashed"):
+            status, reason = "memory", f"used over {memory_mb} MB of memory"
         seconds = round(time.monotonic() - started, 2)
-        return Outcome(status, code, seconds, peak, tail, total, reason)
+        return Outcome(status, code, seconds, usage.peak_mb, tail, total, reason)
 
     def _receive(self, timeout_s: float) -> tuple[dict, int]:
         """One message and the sender's pid (0 if the kernel attached none)."""
@@ -205,10 +158,7 @@ class ForkServer:
         for level, kind, payload in ancillary:
             if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
                 pid = struct.unpack("3i", payload[:_CREDENTIALS])[0]
-        message = json.loads(data)
-        if not isinstance(message, dict):
-            raise ValueError("a message must be a JSON object")
-        return message, pid
+        return forkserve.decode(data), pid
 
     def close(self) -> None:
         if self.sock is not None:
