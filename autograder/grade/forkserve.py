@@ -57,6 +57,16 @@ def wait_for_go(sock: socket.socket) -> dict:
     return message
 
 
+def flush_stdio() -> None:
+    """Before ``os._exit``: what a child printed must reach the host (a closed or broken
+    stream is no reason to fail)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+
+
 def serve(sock: socket.socket, work: Callable[[dict, socket.socket], int]) -> None:
     """Fork one child per ``work`` message; report each child's end; return on stop or EOF."""
     send(sock, {"ready": True})
@@ -75,11 +85,7 @@ def serve(sock: socket.socket, work: Callable[[dict, socket.socket], int]) -> No
             except BaseException:
                 traceback.print_exc()
             finally:
-                for stream in (sys.stdout, sys.stderr):
-                    try:
-                        stream.flush()
-                    except Exception:
-                        pass
+                flush_stdio()
                 os._exit(code)
         _, status = os.waitpid(pid, 0)
         send(sock, {"exit": os.waitstatus_to_exitcode(status)})

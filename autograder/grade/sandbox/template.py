@@ -137,7 +137,7 @@ def run_submission(config: dict[str, Any], seccomp_program: bytes, sock: socket.
         except BaseException as exc:
             print(f"kit template: {type(exc).__name__}: {exc}", file=sys.stderr)
         finally:
-            _flush()
+            forkserve.flush_stdio()
             os._exit(code)
     return _end_like(os.waitpid(pid, 0)[1])
 
@@ -155,7 +155,7 @@ def _fork_harness(request: str) -> int:
         except BaseException as exc:
             print(f"kit harness: {type(exc).__name__}: {exc}", file=sys.stderr)
         finally:
-            _flush()
+            forkserve.flush_stdio()
             os._exit(code)
     return pid
 
@@ -185,14 +185,6 @@ def _end_like(status: int) -> int:
             signal.signal(number, signal.SIG_DFL)
         os.kill(os.getpid(), number)  # a signal whose default is to ignore: the code below
     return code
-
-
-def _flush() -> None:
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:
-            pass
 
 
 def main(control_fd: str, seccomp_fd: str, config_json: str) -> int:
