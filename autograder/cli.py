@@ -19,6 +19,8 @@ VERB_MODULES = {
     "data": "autograder.data.main",
     "build": "autograder.assign.main",
     "grade": "autograder.grade.main",
+    "tally": "autograder.gradebook.main",
+    "review": "autograder.review.main",
     "export": "autograder.export.main",
     "demo": "autograder.demo.main",
 }
@@ -49,7 +51,16 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--out", help="output folder (default: grades/ASSIGNMENT)")
     grade.add_argument("--timeout", type=float, help="seconds per submission")
     grade.add_argument("--memory", type=int, help="MB per submission")
-    grade.add_argument("--resume", action="store_true", help="grade only what is missing")
+    grade.add_argument(
+        "--resume",
+        action="store_true",
+        help="grade only what is missing or was graded with another build",
+    )
+    grade.add_argument("--term", help="grade with this term's build (default: course.term)")
+    grade.add_argument(
+        "--submitted-at",
+        help="submission times: CSV student,submitted_at or a Moodle grading worksheet",
+    )
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
     grade.add_argument(
         "--isolation",
@@ -62,11 +73,36 @@ def _parser() -> argparse.ArgumentParser:
         help="start fresh jailed processes per submission instead of warm templates (debugging)",
     )
 
-    export = verbs.add_parser("export", help="write grades as a Canvas, Gradescope or plain CSV")
+    tally = verbs.add_parser(
+        "tally", help="recompute grades.csv and feedback after editing manual.csv or overrides.csv"
+    )
+    tally.add_argument("--assignment", required=True)
+    tally.add_argument(
+        "--from", dest="from_dir", help="grading folder (default: grades/ASSIGNMENT)"
+    )
+    tally.add_argument("--submitted-at", help="submission times to add (CSV or Moodle worksheet)")
+
+    review = verbs.add_parser(
+        "review", help="one HTML page per manual question with every answer, and manual.csv"
+    )
+    review.add_argument("--assignment", required=True)
+    review.add_argument(
+        "--from", dest="from_dir", help="grading folder (default: grades/ASSIGNMENT)"
+    )
+
+    export = verbs.add_parser("export", help="write grades as the LMS's import file")
     export.add_argument("--out", required=True, help="file to write")
-    export.add_argument("--format", required=True, choices=("canvas", "gradescope", "csv"))
+    export.add_argument(
+        "--format", required=True, choices=("canvas", "moodle", "gradescope", "csv")
+    )
     export.add_argument("--from", dest="from_dir", help="folder read (default: grades/ASSIGNMENT)")
-    export.add_argument("--assignment", help="assignment (title of the Canvas score column)")
+    export.add_argument("--assignment", help="assignment (default: the folder's name)")
+    export.add_argument(
+        "--roster",
+        help="the LMS's file to fill: Canvas gradebook export, Moodle grading worksheet, "
+        "Gradescope roster (optional for gradescope)",
+    )
+    export.add_argument("--column", help="Canvas: the assignment column to fill")
 
     verbs.add_parser("demo", help="build, grade the bundled sample submissions, print the table")
     return parser

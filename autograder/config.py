@@ -7,6 +7,7 @@ with the key and its line number, before anything is generated or graded.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import re
 import tomllib
 import types
@@ -76,6 +77,54 @@ class Budget:
         _not_negative(self.max_train_batches, f"{where}.max_train_batches")
 
 
+LATE_PENALTIES = ("none", "per_day", "per_hour", "zero")
+
+
+@dataclass(frozen=True)
+class LatePolicy:
+    """The deadline and what lateness costs. ``rate`` is the fraction of the points possible
+    taken per started day or hour past the deadline and its grace period, up to
+    ``max_fraction``; ``zero`` gives a late submission no points."""
+
+    deadline: typing.Any = ""  # a TOML date-time (or ISO text); "" = no deadline
+    timezone: str = "UTC"  # for a deadline or LMS time without an offset
+    grace_minutes: float = 0.0
+    penalty: str = "none"  # none | per_day | per_hour | zero
+    rate: float = 0.0
+    max_fraction: float = 1.0
+
+    def validate(self, where: str) -> None:
+        from autograder.times import parse_time, zone
+
+        zone(self.timezone)
+        if self.deadline != "":
+            if not isinstance(self.deadline, (str, datetime.datetime)):
+                raise ConfigError(f"{where}.deadline must be a date and time, e.g. "
+                                  f"2026-10-15T23:59:00+08:00")  # fmt: skip
+            try:
+                parse_time(self.deadline, self.timezone)
+            except ValueError as exc:
+                raise ConfigError(f"{where}.deadline: {exc}") from None
+        if self.penalty not in LATE_PENALTIES:
+            raise ConfigError(
+                f"{where}.penalty must be one of {', '.join(LATE_PENALTIES)}, got {self.penalty!r}"
+            )
+        if self.penalty != "none" and self.deadline == "":
+            raise ConfigError(f"{where}.penalty {self.penalty!r} needs a deadline")
+        _not_negative(self.grace_minutes, f"{where}.grace_minutes")
+        if not 0 <= self.rate <= 1:
+            raise ConfigError(f"{where}.rate must lie in [0, 1], got {self.rate}")
+        if not 0 <= self.max_fraction <= 1:
+            raise ConfigError(f"{where}.max_fraction must lie in [0, 1], got {self.max_fraction}")
+        if self.penalty in ("per_day", "per_hour") and self.rate == 0:
+            raise ConfigError(f"{where}.rate must be above 0 for penalty {self.penalty!r}")
+
+    def deadline_at(self) -> datetime.datetime | None:
+        from autograder.times import parse_time
+
+        return parse_time(self.deadline, self.timezone) if self.deadline != "" else None
+
+
 @dataclass(frozen=True)
 class Assignment:
     name: str
@@ -87,8 +136,12 @@ class Assignment:
     thresholds: dict[str, float] = field(default_factory=dict)
     budget: Budget = field(default_factory=Budget)
     limits: Limits = field(default_factory=Limits)
+    late: LatePolicy = field(default_factory=LatePolicy)
 
     def validate(self, where: str) -> None:
+        for question in self.manual:
+            if question not in self.points:
+                raise ConfigError(f"{where}.manual names {question!r}, which has no points")
         for key, value in self.params.items():
             _check_param(key, value, f"{where}.params.{key}")
         for key, options in self.variants.items():
@@ -103,6 +156,12 @@ class Assignment:
                 raise ConfigError(f"{where}.thresholds.{key} must lie in [0, 1], got {value}")
         self.budget.validate(f"{where}.budget")
         self.limits.validate(f"{where}.limits")
+        self.late.validate(f"{where}.late")
+
+    @property
+    def manual_points(self) -> dict[str, float]:
+        """Points of the questions graded by hand, in grading.toml's order."""
+        return {q: float(self.points[q]) for q in self.manual}
 
     def for_term(self, course: Course) -> Assignment:
         """The parameters of this term: each variant picked by the term seed, reproducibly."""

@@ -14,7 +14,8 @@ from typing import Any
 
 from autograder.errors import GradesError
 
-SCHEMA = 1
+SCHEMA = 2  # 2: identity, build fingerprint and written answers
+MAX_ANSWER_CHARS = 20_000  # one written (manual) answer as kept in a result
 
 
 class Status(enum.StrEnum):
@@ -25,6 +26,52 @@ class Status(enum.StrEnum):
     MEMORY = "memory"  # it hit its memory limit
     CRASHED = "crashed"  # the run or its scoring ended abnormally
     INVALID = "invalid"  # not a usable notebook for this assignment
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who handed a submission in, as the LMS knows them: never a slug of the name.
+
+    ``key`` groups a student's submissions and matches roster rows: ``canvas:<user id>``,
+    ``moodle:<participant id>``, ``gradescope:<sid or email>``, or ``file:<stem>`` when the
+    file's name follows no known layout. ``group`` lists the other members of a group
+    submission (Gradescope), who get the same grade.
+    """
+
+    key: str
+    name: str  # display name, full Unicode ("" unknown)
+    lms: str = "file"  # canvas | moodle | gradescope | file
+    lms_id: str = ""
+    email: str = ""
+    sid: str = ""
+    submitted_at: str = ""  # ISO 8601 with its UTC offset; "" unknown
+    late: bool = False  # the LMS marked the file late (Canvas ``_LATE_``)
+    sequence: int = 0  # the LMS's order of a student's files (Canvas attachment id)
+    group: tuple[Identity, ...] = ()
+
+    def to_json(self) -> dict:
+        return {
+            "key": self.key, "name": self.name, "lms": self.lms, "lms_id": self.lms_id,
+            "email": self.email, "sid": self.sid, "submitted_at": self.submitted_at,
+            "late": self.late, "sequence": self.sequence,
+            "group": [member.to_json() for member in self.group],
+        }  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: Any, depth: int = 0) -> Identity:
+        if not isinstance(data, dict) or depth > 1:
+            raise TypeError("an identity must be an object (groups do not nest)")
+        sequence = data.get("sequence", 0)
+        if isinstance(sequence, bool) or not isinstance(sequence, int):
+            raise TypeError(f"expected a whole number, got {sequence!r}")
+        return cls(
+            key=_str(data["key"]), name=_str(data.get("name", "")),
+            lms=_str(data.get("lms", "file")), lms_id=_str(data.get("lms_id", "")),
+            email=_str(data.get("email", "")), sid=_str(data.get("sid", "")),
+            submitted_at=_str(data.get("submitted_at", "")), late=data.get("late") is True,
+            sequence=sequence,
+            group=tuple(cls.from_json(m, depth + 1) for m in _list(data.get("group", []))),
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -77,7 +124,7 @@ class CellReport:
 @dataclass(frozen=True)
 class SubmissionResult:
     submission: str  # unique, file-name safe id in this batch
-    student: str
+    who: Identity
     file: str  # the name it was handed in under, never a host folder
     fingerprint: str  # sha256 of the file's bytes
     status: Status
@@ -89,6 +136,13 @@ class SubmissionResult:
     startup_seconds: float | None = None  # waiting for its lane's template and worker to start
     peak_mb: float | None = None
     isolation: str | None = None
+    build: str = ""  # fingerprint of the build (tests and plan) it was graded with
+    term: str = ""  # the build's term
+    answers: dict[str, str] = field(default_factory=dict)  # manual question -> written answer
+
+    @property
+    def student(self) -> str:
+        return self.who.key
 
     @property
     def total(self) -> float:
@@ -103,7 +157,7 @@ class SubmissionResult:
         cls,
         *,
         submission: str,
-        student: str,
+        who: Identity,
         file: str,
         fingerprint: str,
         status: Status,
@@ -118,7 +172,7 @@ class SubmissionResult:
         }
         return cls(
             submission=submission,
-            student=student,
+            who=who,
             file=file,
             fingerprint=fingerprint,
             status=status,
@@ -143,7 +197,7 @@ class SubmissionResult:
         kit = {
             "schema": SCHEMA,
             "submission": self.submission,
-            "student": self.student,
+            "identity": self.who.to_json(),
             "file": self.file,
             "fingerprint": self.fingerprint,
             "status": str(self.status),
@@ -155,6 +209,9 @@ class SubmissionResult:
             "startup_seconds": self.startup_seconds,
             "peak_mb": self.peak_mb,
             "isolation": self.isolation,
+            "build": self.build,
+            "term": self.term,
+            "answers": self.answers,
             "cells": [
                 {"index": c.index, "status": c.status, "error": c.error, "seconds": c.seconds}
                 for c in self.cells
@@ -216,7 +273,7 @@ class SubmissionResult:
             )  # fmt: skip
             return cls(
                 submission=_str(kit["submission"]),
-                student=_str(kit["student"]),
+                who=Identity.from_json(kit["identity"]),
                 file=_str(kit["file"]),
                 fingerprint=_str(kit["fingerprint"]),
                 status=Status(kit["status"]),
@@ -228,6 +285,12 @@ class SubmissionResult:
                 startup_seconds=_opt_num(kit.get("startup_seconds")),
                 peak_mb=_opt_num(kit.get("peak_mb")),
                 isolation=kit.get("isolation") if isinstance(kit.get("isolation"), str) else None,
+                build=_str(kit.get("build", "")),
+                term=_str(kit.get("term", "")),
+                answers={
+                    _str(q): _str(text)[:MAX_ANSWER_CHARS]
+                    for q, text in _dict(kit.get("answers", {})).items()
+                },
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise GradesError(f"not a kit result ({type(exc).__name__}: {exc})") from None
@@ -236,6 +299,18 @@ class SubmissionResult:
 def _str(value: Any) -> str:
     if not isinstance(value, str):
         raise TypeError(f"expected text, got {type(value).__name__}")
+    return value
+
+
+def _list(value: Any) -> list:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, got {type(value).__name__}")
+    return value
+
+
+def _dict(value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected an object, got {type(value).__name__}")
     return value
 
 

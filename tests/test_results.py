@@ -7,13 +7,27 @@ import json
 import pytest
 
 from autograder.errors import GradesError
-from autograder.results import CaseResult, CellReport, QuestionResult, Status, SubmissionResult
+from autograder.results import (
+    CaseResult,
+    CellReport,
+    Identity,
+    QuestionResult,
+    Status,
+    SubmissionResult,
+)
 
 
 def sample() -> SubmissionResult:
     return SubmissionResult(
         submission="alice",
-        student="alice",
+        who=Identity(
+            key="moodle:7",
+            name="Zoë 张",
+            lms="moodle",
+            lms_id="7",
+            late=True,
+            group=(Identity(key="moodle:8", name="Ann"),),
+        ),  # fmt: skip
         file="alice.ipynb",
         fingerprint="f" * 64,
         status=Status.GRADED,
@@ -32,6 +46,9 @@ def sample() -> SubmissionResult:
         sandbox_seconds=2.0,
         peak_mb=512.0,
         isolation="root",
+        build="abc",
+        term="2026-fall",
+        answers={"q_essay": "GPUs 和数据"},
     )
 
 
@@ -52,8 +69,8 @@ def test_no_host_path_in_a_result():
 
 def test_ungraded_results_score_zero_on_every_question():
     result = SubmissionResult.ungraded(
-        submission="x", student="x", file="x.zip", fingerprint="", status=Status.INVALID,
-        reason="not a zip", possible={"q_a": 2.0, "q_b": 1.0},
+        submission="x", who=Identity(key="file:x", name="x"), file="x.zip", fingerprint="",
+        status=Status.INVALID, reason="not a zip", possible={"q_a": 2.0, "q_b": 1.0},
     )  # fmt: skip
     assert result.total == 0 and result.possible == 3.0
     assert all("not a zip" in q.text() for q in result.questions.values())

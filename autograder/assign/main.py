@@ -10,6 +10,7 @@ notebook, and self-check (solution full marks, skeleton zero).
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 
 from autograder import paths
@@ -17,7 +18,9 @@ from autograder.assign.otter_assign import otter_assign, publish_student
 from autograder.assign.render import render_master
 from autograder.assign.selfcheck import self_check
 from autograder.catalog import kit_for
-from autograder.config import GradingConfig, load_config
+from autograder.config import Assignment, GradingConfig, load_config
+from autograder.files import sha256_text
+from autograder.grade.answers import write_manual_questions
 from autograder.grade.plan import write_plan
 
 
@@ -47,6 +50,12 @@ def buildable(cfg: GradingConfig) -> list[str]:
     return [n for n in cfg.assignments if (paths.SOLUTIONS_DIR / f"{n}.ipynb").exists()]
 
 
+def variant_of(spec: Assignment) -> str:
+    """A short fingerprint of the term's parameters, stamped into every generated notebook:
+    a notebook made for other parameters (another term, a changed variant) is refused."""
+    return sha256_text(json.dumps(spec.params, sort_keys=True, default=str))[:12]
+
+
 def build_assignment(cfg: GradingConfig, name: str, term: str, *, publish: bool = True) -> None:
     """Generate build/TERM/NAME; publish the skeleton to assignments/ for the configured term."""
     from autograder.data.environment import apply_notebook_environment
@@ -68,10 +77,11 @@ def build_assignment(cfg: GradingConfig, name: str, term: str, *, publish: bool 
     master = render_master(
         paths.SOLUTIONS_DIR / f"{name}.ipynb", context, build_dir / "master" / f"{name}.ipynb"
     )
-    otter_assign(master, build_dir / "otter", assignment=name, term=term)
+    otter_assign(master, build_dir / "otter", assignment=name, term=term, variant=variant_of(spec))
     for part in ("autograder", "student"):
         shutil.move(build_dir / "otter" / part, build_dir / part)
     shutil.rmtree(build_dir / "otter")
     write_plan(build_dir / "autograder" / "tests", build_dir / "autograder" / "plan")
+    write_manual_questions(master, build_dir / "autograder" / "plan")
     if publish and term == cfg.course.term:
         publish_student(build_dir, paths.ASSIGNMENTS_DIR / name, assignment=name)

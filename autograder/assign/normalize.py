@@ -13,8 +13,11 @@ from autograder.files import atomic_write_bytes, sha256_text
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
-def normalize_notebook(path: Path, *, assignment: str, term: str, out: Path | None = None) -> Path:
-    """Stable cell ids, no outputs or execution counts, and the kit's assignment tag."""
+def normalize_notebook(
+    path: Path, *, assignment: str, term: str, variant: str, out: Path | None = None
+) -> Path:
+    """Stable cell ids, no outputs or execution counts, and the kit's tag: assignment, term and
+    the variant (fingerprint of the term's parameters) it was generated for."""
     notebook = nbformat.read(path, as_version=4)
     for index, cell in enumerate(notebook.cells):
         cell.id = sha256_text(f"{assignment}:{index}")[:8]
@@ -22,7 +25,7 @@ def normalize_notebook(path: Path, *, assignment: str, term: str, out: Path | No
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
-    notebook.metadata["kit"] = {"assignment": assignment, "term": term}
+    notebook.metadata["kit"] = {"assignment": assignment, "term": term, "variant": variant}
     out = out or path
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, out)

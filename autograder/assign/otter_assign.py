@@ -10,7 +10,7 @@ from pathlib import Path
 from autograder.assign.normalize import normalize_notebook, normalize_zip
 
 
-def otter_assign(master: Path, result: Path, *, assignment: str, term: str) -> None:
+def otter_assign(master: Path, result: Path, *, assignment: str, term: str, variant: str) -> None:
     """result/autograder (all tests, solution, zip) and result/student (skeleton, public tests)."""
     if result.exists():
         shutil.rmtree(result)
@@ -29,7 +29,7 @@ def otter_assign(master: Path, result: Path, *, assignment: str, term: str) -> N
         autograder / f"{assignment}.ipynb",
         result / "student" / f"{assignment}.ipynb",
     ):
-        normalize_notebook(notebook, assignment=assignment, term=term)
+        normalize_notebook(notebook, assignment=assignment, term=term, variant=variant)
 
 
 def publish_student(result: Path, target: Path, *, assignment: str) -> None:

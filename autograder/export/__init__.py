@@ -1,1 +1,1 @@
-"""``autograder export``: a grading output folder as a Canvas, Gradescope or plain CSV."""
+"""``autograder export``: a grading folder's final grades as the LMS's own import file."""

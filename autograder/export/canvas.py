@@ -1,32 +1,73 @@
-"""``--format canvas``: a CSV for Canvas's gradebook import (Grades > Import).
+"""``--format canvas``: the gradebook export the TA downloaded from Canvas, filled in.
 
-Canvas imports the layout its own gradebook export has: the header
-``Student,ID,SIS User ID,SIS Login ID,Section,<assignment columns>``, then a ``Points Possible``
-row, then one row per student. Canvas matches a row to a student by its ID, SIS User ID, SIS
-Login ID or name, and an assignment column by the Canvas id in ``Title (id)``; a column without
-an id is offered as a new assignment of that name. The kit knows neither Canvas user ids
-nor assignment ids, so the ID, SIS User ID and Section columns stay empty, ``SIS Login ID`` holds
-the kit's student id (from the submission's file name), and the score column is named after the
-assignment title in grading.toml. ``    Points Possible`` (with the leading spaces) is spelled as
-in Canvas's exports.
-
-Written from Canvas's published description of the import file and the layout of its exports
-(institutional guides; Instructure's own pages could not be consulted here): check a first
-import's preview screen, where Canvas lists the students and columns it could not match.
+Canvas imports (Grades > Import) the layout of its own export: ``Student, ID, SIS User ID,
+SIS Login ID, Section`` (some instances add ``Integration ID``, ``Root Account``), then one
+column per assignment named ``Title (assignment id)``, a ``Points Possible`` row, then one row
+per student. Rows are matched to students by ``ID`` (the Canvas user id, which is also the
+number in the submission download's file names); columns by the id in parentheses. The kit
+keeps the identity columns of the roster, fills the assignment's column (the roster's column
+named after the assignment's title or name, or ``--column``), or adds one without an id, which
+Canvas offers to create as a new assignment. Other assignments' columns are left out, so
+nothing else in the gradebook can change.
 """
 
 from __future__ import annotations
 
-from autograder.export.gradebook import StudentGrade, number
+import re
+from pathlib import Path
 
-ID_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+from autograder.errors import GradesError, UsageError
+from autograder.export.common import Export, grade_text, label, number
+from autograder.gradebook.tables import read_table
+from autograder.gradebook.tally import Gradebook
+
+ID_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Integration ID", "Root Account",
+              "Section"]  # fmt: skip
+REQUIRED = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 POINTS_POSSIBLE = "    Points Possible"
 
 
-def rows(students: list[StudentGrade], *, title: str) -> list[list[str]]:
-    possible = max((g.best.possible for g in students), default=0.0)
-    return [
-        [*ID_COLUMNS, title],
-        [POINTS_POSSIBLE, "", "", "", "", number(possible)],
-        *([g.student, "", "", g.student, "", number(g.best.total)] for g in students),
-    ]
+def rows(book: Gradebook, *, title: str, roster: Path | None, column: str | None) -> Export:
+    if roster is None:
+        raise UsageError("--format canvas needs --roster: the gradebook CSV exported from Canvas")
+    table = read_table(roster, required=REQUIRED, what="Canvas gradebook export")
+    target = _column(table.header, title, book.assignment.name, column, roster)
+    identity = [c for c in table.header if c in ID_COLUMNS]
+    export = Export([[*identity, target]])
+    export.rows.append([POINTS_POSSIBLE, *[""] * (len(identity) - 1), number(book.possible)])
+    grades = {g.who.lms_id: g for g in book.grades if g.who.lms == "canvas"}
+    others = {g.who.lms_id or g.who.key: g for g in book.grades if g.who.lms != "canvas"}
+    matched = set()
+    for row in table.rows:
+        if row["Student"].strip() == "Points Possible" or row["Student"].startswith("    "):
+            continue
+        grade = grades.get(row["ID"])
+        if grade is None:  # files without Canvas's layout: by SIS login or user id
+            grade = others.get(row["SIS Login ID"]) or others.get(row["SIS User ID"])
+        if grade is None:
+            export.no_submission.append(f"{row['Student']} (ID {row['ID']})")
+        else:
+            matched.add(grade.who.key)
+        export.rows.append([*(row[c] for c in identity), grade_text(grade, export)])
+    export.not_in_roster = [label(g) for g in book.grades if g.who.key not in matched]
+    if not re.search(r"\(\d+\)$", target):
+        export.notes.append(
+            f"column {target!r} has no Canvas assignment id: Canvas will offer to create a new "
+            "assignment (pass --column with the existing column's name to fill that one)"
+        )
+    return export
+
+
+def _column(header: list[str], title: str, name: str, column: str | None, roster: Path) -> str:
+    if column is not None:
+        return column
+    candidates = [
+        h for h in header
+        if re.fullmatch(rf"(?:{re.escape(title)}|{re.escape(name)}) \(\d+\)", h)
+    ]  # fmt: skip
+    if len(candidates) > 1:
+        raise GradesError(
+            f"{roster}: several columns fit the assignment ({', '.join(candidates)}): "
+            "choose one with --column"
+        )
+    return candidates[0] if candidates else title

@@ -1,8 +1,9 @@
-"""``autograder export``: turn a grading output folder into a gradebook upload.
+"""``autograder export``: turn a grading output folder into the LMS's import file.
 
-Reads ``grades.csv`` (or, without it, ``results/*.json``) from the folder ``autograder grade``
-wrote, keeps each student's best submission, and writes one CSV in the chosen format, atomically
-(``FILE.tmp`` then a rename), so an interrupted export never leaves half a file to upload.
+Tallies the folder (results, manual scores, corrections, lateness; see ``gradebook``) and
+writes one file in the chosen format, filled into the roster the TA downloaded from the LMS.
+Everything is read and checked before anything is written, and the file is written atomically,
+so an error never leaves half a file to upload.
 """
 
 from __future__ import annotations
@@ -10,14 +11,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from autograder import paths
 from autograder.config import load_config
 from autograder.errors import UsageError
-from autograder.export import canvas, csv_format, gradescope
-from autograder.export.gradebook import best_per_student, load_submissions
+from autograder.export import canvas, csv_format, gradescope, moodle
+from autograder.export.common import Export
 from autograder.files import write_csv
+from autograder.grade.pipeline import default_out
+from autograder.gradebook.tally import tally
 
-FORMATS = {"canvas": canvas, "gradescope": gradescope, "csv": csv_format}
+FORMATS = {"canvas": canvas, "moodle": moodle, "gradescope": gradescope, "csv": csv_format}
+MAX_LISTED = 20
 
 
 def main(
@@ -26,38 +29,48 @@ def main(
     format: str,
     from_dir: str | None = None,
     assignment: str | None = None,
+    roster: str | None = None,
+    column: str | None = None,
     config: str | None = None,
 ) -> int:
     if format not in FORMATS:
         raise UsageError(f"unknown format {format!r} (choose from {', '.join(FORMATS)})")
     if from_dir is None and assignment is None:
         raise UsageError("say which grades to export: --from DIR or --assignment NAME (or both)")
-    folder = Path(from_dir) if from_dir else paths.GRADES_DIR / assignment
-    if assignment is not None:
-        spec = load_config(config).assignment(assignment)  # ConfigError: unknown assignment
-        title = spec.title or spec.name
-    elif format == "canvas":
-        title = _title_of_folder(folder, config)
-    else:
-        title = folder.name
-    submissions = load_submissions(folder)
-    students = best_per_student(submissions)
+    cfg = load_config(config)
+    folder = Path(from_dir) if from_dir else default_out(assignment or "")
+    name = assignment or folder.name
+    if name not in cfg.assignments:
+        raise UsageError(f"{folder}: which assignment is this? pass --assignment NAME")
+    spec = cfg.assignment(name)
+    book = tally(folder, spec)
+    if not book.grades:
+        raise UsageError(f"no grades in {folder}: run `autograder grade` first")
+    export = FORMATS[format].rows(
+        book, title=spec.title or spec.name, roster=Path(roster) if roster else None,
+        column=column,
+    )  # fmt: skip
     target = Path(out)
-    write_csv(target, FORMATS[format].rows(students, title=title))
-    print(f"wrote {target}: {format}, {len(students)} students from {len(submissions)} submissions")
-    several = [g.student for g in students if g.others]
-    if several:
-        print(f"kept the best of several submissions for: {', '.join(several)}")
-    ungraded = [f"{g.student} ({g.best.status})" for g in students if g.best.status != "graded"]
-    if ungraded:
-        print(
-            f"autograder: not graded, exported with the score they got: {', '.join(ungraded)}",
-            file=sys.stderr,
-        )
+    write_csv(target, export.rows)
+    print(f"wrote {target}: {format}, {export.exported} grades for {len(book.grades)} students")
+    _report(export)
     return 0
 
 
-def _title_of_folder(folder: Path, config: str | None) -> str:
-    """Without --assignment: the folder's name is the assignment's when it is a configured one."""
-    spec = load_config(config).assignments.get(folder.name)
-    return (spec.title or spec.name) if spec else folder.name
+def _report(export: Export) -> None:
+    def listed(items: list[str]) -> str:
+        more = f" and {len(items) - MAX_LISTED} more" if len(items) > MAX_LISTED else ""
+        return "; ".join(items[:MAX_LISTED]) + more
+
+    for note in export.notes:
+        print(f"note: {note}")
+    if export.no_submission:
+        print(f"in the roster, no submission (grade left empty): {listed(export.no_submission)}")
+    if export.pending:
+        print(
+            f"manual scores missing (grade left empty): {listed(export.pending)}",
+            file=sys.stderr,
+        )
+    if export.not_in_roster:
+        print(f"graded, but not in the roster (not exported): {listed(export.not_in_roster)}",
+              file=sys.stderr)  # fmt: skip

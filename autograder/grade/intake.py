@@ -22,11 +22,11 @@ from typing import Any
 
 from autograder.errors import SubmissionError
 from autograder.files import sha256_bytes
+from autograder.grade import identity
+from autograder.grade.identity import MAX_ID_CHARS
+from autograder.results import Identity
 
 MAX_NOTEBOOK_BYTES = 32 * 2**20
-MAX_ID_CHARS = 80
-CANVAS = re.compile(r"^(?P<student>[A-Za-z0-9-]+?)(?:_LATE)?_(?P<uid>\d+)_\d+_")
-MOODLE_FOLDER = re.compile(r"^(?P<student>.+?)_(?P<uid>\d+)_assignsubmission_file_?$")
 READABLE_COMPRESSION = {
     zipfile.ZIP_STORED,
     zipfile.ZIP_DEFLATED,
@@ -40,8 +40,12 @@ InvalidSubmission = SubmissionError  # the name the rest of the kit used before
 @dataclass(frozen=True)
 class Submission:
     path: Path
-    submission_id: str  # unique in the batch, file-name safe, at most MAX_ID_CHARS
-    student: str
+    submission_id: str  # unique in the batch, file-name safe, the same from run to run
+    who: Identity
+
+    @property
+    def student(self) -> str:
+        return self.who.key
 
     @property
     def file_name(self) -> str:
@@ -51,51 +55,37 @@ class Submission:
         return "".join(c if c.isprintable() else "?" for c in name)
 
 
-def discover(paths: list[Path]) -> list[Submission]:
-    files: list[Path] = []
+def discover(paths: list[Path], *, assignment: str = "") -> list[Submission]:
+    """Every submission file under ``paths``, with who handed it in (see ``identity``)."""
+    found: list[identity.Found] = []
     for path in paths:
-        if path.is_dir():
-            files.extend(
-                p
-                for p in sorted(path.rglob("*"))
-                if p.suffix in (".ipynb", ".zip")
-                and ".ipynb_checkpoints" not in p.parts
-                and not p.is_symlink()
-                and p.is_file()
-            )
-        else:
-            files.append(path)
+        if not path.is_dir():
+            found.append(identity.identify(path, root=None, assignment=assignment, metadata={}))
+            continue
+        metadata: dict = {}
+        for meta in [path, *(p.parent for p in path.rglob("submission_metadata.yml"))]:
+            metadata.update(identity.load_gradescope_metadata(meta))
+        for file in sorted(path.rglob("*")):
+            if (
+                file.suffix in (".ipynb", ".zip")
+                and ".ipynb_checkpoints" not in file.parts
+                and not file.is_symlink()
+                and file.is_file()
+            ):
+                found.append(
+                    identity.identify(file, root=path, assignment=assignment, metadata=metadata)
+                )
     submissions, used = [], set()
-    for file in files:
-        student = student_of(file)
-        submission_id = safe_id(
-            file.stem if file.stem.startswith(student) else f"{student}-{file.stem}"
-        )
-        base, n = submission_id, 2
-        while submission_id in used:
-            submission_id, n = f"{base}-{n}", n + 1
+    for item in found:
+        submission_id = item.stem_id
+        if submission_id in used:  # same name in two folders: the path tells them apart
+            digest = sha256_bytes(os.fsencode(item.path))[:8]
+            submission_id = f"{submission_id[: MAX_ID_CHARS - 9]}-{digest}"
+        if submission_id in used:  # the same file named twice
+            continue
         used.add(submission_id)
-        submissions.append(Submission(file, submission_id, student))
+        submissions.append(Submission(item.path, submission_id, item.who))
     return submissions
-
-
-def student_of(path: Path) -> str:
-    """Canvas ``name_123_456_file``, Moodle ``Name_123_assignsubmission_file_/``, else the stem."""
-    match = CANVAS.match(path.name)
-    if match:
-        return match.group("student")
-    match = MOODLE_FOLDER.match(path.parent.name)
-    if match:
-        return safe_id(match.group("student"))
-    return safe_id(path.stem)
-
-
-def safe_id(text: str) -> str:
-    """A file-name safe id; long names keep a readable head plus a hash, so ids stay unique."""
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._-") or "submission"
-    if len(safe) > MAX_ID_CHARS:
-        safe = f"{safe[: MAX_ID_CHARS - 13]}-{sha256_bytes(text.encode('utf-8', 'replace'))[:12]}"
-    return safe
 
 
 def read_bytes(path: Path) -> bytes:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from autograder.config import load_config
 from autograder.grade import report
-from autograder.grade.pipeline import grade_batch
+from autograder.grade.pipeline import default_out, grade_batch
+from autograder.gradebook.tally import tally
 
 
 def main(
@@ -21,19 +23,27 @@ def main(
     no_progress: bool = False,
     isolation: str | None = None,
     cold: bool = False,
+    term: str | None = None,
+    submitted_at: str | None = None,
 ) -> int:
+    folder = Path(out) if out else default_out(assignment)
     results = grade_batch(
         [Path(p) for p in paths],
         assignment=assignment,
         config=config,
+        term=term,
         jobs=jobs,
-        out=Path(out) if out else None,
+        out=folder,
         timeout=timeout,
         memory=memory,
         resume=resume,
         progress=not no_progress,
         isolation=isolation,
         cold=cold,
+        submitted_at=Path(submitted_at) if submitted_at else None,
     )
     print(report.table(results))
+    book = tally(folder.resolve(), load_config(config).assignment(assignment))
+    for line in report.folder_notes(results, book):
+        print(line)
     return 0

@@ -23,7 +23,7 @@ from autograder.catalog import AssignmentKit, kit_for
 from autograder.config import Assignment, load_config
 from autograder.errors import BuildError, GradesError, SandboxUnavailable, SubmissionError
 from autograder.files import remove_tree, sha256_bytes
-from autograder.grade import intake, plan, report
+from autograder.grade import answers, intake, plan, report
 from autograder.grade.isolation import Mode, require
 from autograder.grade.isolation.box import Box, sweep_stale_mounts
 from autograder.grade.isolation.cgroups import sweep_stale
@@ -43,6 +43,7 @@ from autograder.grade.verdict.run import (
     VerdictWorker,
     run_verdict,
 )
+from autograder.gradebook import corrections
 from autograder.results import CaseResult, CellReport, QuestionResult, Status, SubmissionResult
 
 BATCH_PREFIX = "kit-grade-"
@@ -65,6 +66,10 @@ class Batch:
     memory_mb: int
     cpu_quota: float
     possible: dict[str, float]  # question -> points, in notebook order
+    term: str = ""  # the build's term and variant: a notebook made for others is refused
+    variant: str = ""
+    build: str = ""  # fingerprint of the build's tests and plan, recorded in every result
+    manual_questions: tuple[dict, ...] = ()  # name and prompt of each question graded by hand
     warm: bool = True  # sandbox template and verdict worker per lane (strong isolation only)
 
     @property
@@ -123,6 +128,10 @@ class Lane:
         self.template = self.verdict = None
 
 
+def default_out(assignment: str) -> Path:
+    return paths.GRADES_DIR / assignment
+
+
 def autograder_dir_for(term: str, assignment: str) -> Path:
     return paths.BUILD_DIR / term / assignment / "autograder"
 
@@ -141,9 +150,12 @@ def grade_batch(
     progress: bool = True,
     isolation: str | None = None,
     cold: bool = False,
+    submitted_at: Path | None = None,
 ) -> list[SubmissionResult]:
-    """Grade ``inputs``; ``cold`` starts fresh jailed processes for every submission instead
-    of forking them from each lane's warm template and worker (strong isolation only)."""
+    """Grade ``inputs`` into ``out``, merging with the results already there; ``cold`` starts
+    fresh jailed processes for every submission instead of forking them from each lane's warm
+    template and worker (strong isolation only); ``submitted_at`` is a file of submission times
+    (kept in ``out`` for later tallies)."""
     cfg = load_config(config)
     mode = require(Mode(isolation or Mode.STRONG))
     spec = cfg.assignment(assignment)
@@ -158,12 +170,17 @@ def grade_batch(
     missing = [p for p in inputs if not p.exists()]
     if missing:
         raise GradesError(f"no such file or folder: {missing[0]}")
-    out = (out or paths.GRADES_DIR / assignment).resolve()
+    times = corrections.read_times(submitted_at, spec.late.timezone) if submitted_at else {}
+    out = (out or default_out(assignment)).resolve()
     (out / "results").mkdir(parents=True, exist_ok=True)
     (out / "feedback").mkdir(parents=True, exist_ok=True)
-    submissions = intake.discover([p.resolve() for p in inputs])
+    if times:
+        corrections.merge_times(out, times, spec.late.timezone)
+    submissions = intake.discover([p.resolve() for p in inputs], assignment=assignment)
     possible = plan.question_points(autograder_dir, assignment)
-    finished = {s.submission_id: _finished(out, s) for s in submissions} if resume else {}
+    build = plan.build_fingerprint(autograder_dir)
+    stamp = plan.build_stamp(autograder_dir, assignment)
+    finished = {s.submission_id: _finished(out, s, build) for s in submissions} if resume else {}
     todo = [s for s in submissions if finished.get(s.submission_id) is None]
 
     from autograder.data.environment import notebook_environment
@@ -191,6 +208,10 @@ def grade_batch(
             memory_mb=memory or spec.limits.memory_mb,
             cpu_quota=max(0.1, (os.cpu_count() or 1) / jobs),
             possible=possible,
+            term=stamp.get("term", term),
+            variant=stamp.get("variant", ""),
+            build=build,
+            manual_questions=tuple(answers.read_manual_questions(autograder_dir / "plan")),
             warm=mode is Mode.STRONG and not cold,
         )
         done: dict[str, SubmissionResult] = {}
@@ -218,7 +239,7 @@ def grade_batch(
         sweep_stale_mounts(str(root))
         remove_tree(root)
     results = [done.get(s.submission_id) or finished[s.submission_id] for s in submissions]
-    report.write_outputs(out, results, spec)
+    report.write_outputs(out, spec, build=build)
     return results
 
 
@@ -246,15 +267,15 @@ def sweep_stale_batches() -> None:
             remove_tree(folder)
 
 
-def _finished(out: Path, submission: intake.Submission) -> SubmissionResult | None:
-    """The stored result of an earlier run, if it graded exactly this file."""
+def _finished(out: Path, submission: intake.Submission, build: str) -> SubmissionResult | None:
+    """The stored result of an earlier run, if it graded exactly this file with this build."""
     path = out / "results" / f"{submission.submission_id}.json"
     try:
         result = SubmissionResult.from_gradescope(read_json(path, MAX_VERDICT_BYTES))
         current = sha256_bytes(intake.read_bytes(submission.path))
     except (OSError, ValueError, GradesError, SubmissionError):
         return None
-    return result if result.fingerprint == current else None
+    return result if result.fingerprint == current and result.build == build else None
 
 
 # --------------------------------------------------------------------------- one submission
@@ -294,8 +315,10 @@ def _grade(batch: Batch, submission: intake.Submission, lane: Lane) -> Submissio
     fingerprint = sha256_bytes(raw)
     try:
         notebook = intake.read_notebook(submission.path, batch.assignment.name, raw)
+        _check_made_for(batch, notebook)
     except SubmissionError as exc:
         return _ungraded(batch, submission, fingerprint, Status.INVALID, str(exc))
+    written = answers.extract(notebook, list(batch.manual_questions))
     startup = 0.0
     for attempt in (1, 2):  # a template or worker that breaks down: once more on fresh ones
         try:
@@ -312,6 +335,7 @@ def _grade(batch: Batch, submission: intake.Submission, lane: Lane) -> Submissio
         "isolation": run.isolation,
         "sandbox_seconds": run.seconds,
         "startup_seconds": startup if batch.warm else None,
+        "answers": written,
     }
     if run.status != "ok":
         return _ungraded(batch, submission, fingerprint, Status(run.status), run.reason, **details)
@@ -322,6 +346,24 @@ def _grade(batch: Batch, submission: intake.Submission, lane: Lane) -> Submissio
     return _scored(
         batch, submission, fingerprint, verdict, details, len(intake.code_cells(notebook))
     )
+
+
+def _check_made_for(batch: Batch, notebook: dict) -> None:
+    """Refuse a notebook generated for another term or variant than the build's."""
+    kit = notebook["metadata"].get("kit")
+    kit = kit if isinstance(kit, dict) else {}
+    term, variant = kit.get("term"), kit.get("variant")
+    if isinstance(term, str) and batch.term and term != batch.term:
+        raise SubmissionError(
+            f"this notebook was generated for term {term[:40]!r}, not {batch.term!r}: "
+            f"grade it with --term {term[:40]} (that term's build)"
+        )
+    if isinstance(variant, str) and batch.variant and variant != batch.variant:
+        raise SubmissionError(
+            f"this notebook was generated with other parameters (variant {variant[:16]}) than "
+            f"the build for term {batch.term} (variant {batch.variant}): hand out the current "
+            "notebook, or grade with the build it came from"
+        )
 
 
 def _run_and_score(
@@ -419,13 +461,15 @@ def _scored(
         reasons.append(f"{failed} cell(s) failed")
     return SubmissionResult(
         submission=submission.submission_id,
-        student=submission.student,
+        who=submission.who,
         file=submission.file_name,
         fingerprint=fingerprint,
         status=Status.GRADED,
         reason="; ".join(reasons),
         questions=questions,
         cells=cells,
+        build=batch.build,
+        term=batch.term,
         **details,
     )
 
@@ -448,12 +492,14 @@ def _ungraded(
 ) -> SubmissionResult:
     return SubmissionResult.ungraded(
         submission=submission.submission_id,
-        student=submission.student,
+        who=submission.who,
         file=submission.file_name,
         fingerprint=fingerprint,
         status=status,
         reason=_one_line(reason),
         possible=batch.possible,
+        build=batch.build,
+        term=batch.term,
         **details,
     )
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from autograder.catalog import AssignmentKit
 from autograder.config import Assignment
+from autograder.files import sha256_file
 from autograder.grade.protocol import ArrayStore, call_key, encode, read_json, write_json
 from autograder.grade.verdict.testfiles import load_test_files
 
@@ -207,3 +208,26 @@ def _binds_without(host: Path, inside: str, hidden: list[Path]) -> list[tuple[st
 
 if __name__ == "__main__":
     write_plan(Path(sys.argv[1]), Path(sys.argv[2]))
+
+
+def build_fingerprint(autograder_dir: Path) -> str:
+    """sha256 over the build's tests and plan: a result graded with other tests is stale."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for part in ("tests", "plan"):
+        for path in sorted((autograder_dir / part).rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(autograder_dir)).encode() + b"\0")
+                digest.update(sha256_file(path).encode() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def build_stamp(autograder_dir: Path, assignment: str) -> dict[str, str]:
+    """The term and variant the build generated its notebooks for (``metadata.kit``)."""
+    notebook = autograder_dir / f"{assignment}.ipynb"
+    try:
+        kit = json.loads(notebook.read_text(encoding="utf-8"))["metadata"].get("kit", {})
+    except (OSError, ValueError, KeyError):
+        return {}
+    return {k: v for k, v in kit.items() if k in ("term", "variant") and isinstance(v, str)}

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,6 +23,9 @@ from conftest import (
 from submissions import corpus
 
 from autograder import paths
+from autograder.assign.main import build_assignment
+from autograder.cli import main as cli_main
+from autograder.config import load_config
 from autograder.grade.pipeline import grade_batch
 
 pytestmark = pytest.mark.slow
@@ -53,7 +57,14 @@ def test_mlp_corpus_gets_its_exact_scores(mlp_build, tmp_path):
     with open(tmp_path / "grades.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert {r["submission"] for r in rows} == set(expected_results("mlp"))
-    assert {"q_model", "total", "possible", "status", "seconds"} <= set(rows[0])
+    assert {"q_model", "q_why_popular", "total", "possible", "status", "pending"} <= set(rows[0])
+    spec = load_config().assignment("mlp")
+    correct = next(r for r in rows if r["submission"] == "correct_functional")
+    assert float(correct["possible"]) == sum(spec.points.values())  # manual points included
+    assert correct["total"] == "" and correct["pending"] == "q_why_popular"  # never a silent 0
+    answers = json.loads((tmp_path / "results" / "correct_functional.json").read_text())
+    written = answers["extra_data"]["kit"]["answers"]["q_why_popular"]
+    assert len(written) > 40 and "BEGIN" not in written  # the solution's own answer text
     assert (tmp_path / "summary.png").stat().st_size > 10_000
     result = json.loads((tmp_path / "results" / "wrong_sizes.json").read_text())
     assert {"score", "tests", "execution_time"} <= set(result)  # Gradescope results.json shape
@@ -148,3 +159,65 @@ def test_killed_batch_resumes_without_regrading(mlp_build, tmp_path):
     totals = {r["submission"]: float(r["total"]) for r in csv.DictReader(open(out / "grades.csv"))}
     expected = expected_results("mlp")
     assert totals == pytest.approx({k: expected[k]["total"] for k in totals}, abs=1e-3)
+
+
+def test_regrade_merges_keeps_overrides_and_refuses_other_terms(mlp_build, tmp_path, capsys):
+    """A TA's week: grade, correct by hand, regrade one late file, resume after a rebuild."""
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    empty = inputs / "doeann_1001_5001_mlp.ipynb"
+    empty.write_text("")
+    notebook = json.loads((SUBMISSIONS / "mlp" / "correct_functional.ipynb").read_text())
+    notebook["metadata"]["kit"]["term"] = "1999-spring"
+    (inputs / "smithjohn_1002_5002_mlp.ipynb").write_text(json.dumps(notebook))
+    base = ["grade", "--assignment", "mlp", "--out", str(out), "--no-progress"]
+    assert cli_main([*base, str(inputs)]) == 0
+    with open(out / "grades.csv", newline="", encoding="utf-8") as fh:
+        rows = {r["student"]: r for r in csv.DictReader(fh)}
+    assert set(rows) == {"canvas:1001", "canvas:1002"}
+    assert (
+        "1999-spring" in rows["canvas:1002"]["reason"] and "--term" in rows["canvas:1002"]["reason"]
+    )
+    assert rows["canvas:1002"]["status"] == "invalid"
+    (out / "overrides.csv").write_text(
+        "student,question,points,reason\ncanvas:1002,total,20,graded by hand: old handout\n"
+    )
+    john = out / "results" / "smithjohn_1002_5002_mlp.json"
+    before = john.stat().st_mtime_ns
+    late = inputs / "doeann_LATE_1001_5009_mlp.ipynb"  # Ann hands in again, late
+    late.write_text(" ")
+    assert cli_main([*base, str(late)]) == 0
+    with open(out / "grades.csv", newline="", encoding="utf-8") as fh:
+        rows = {r["student"]: r for r in csv.DictReader(fh)}
+    assert set(rows) == {"canvas:1001", "canvas:1002"}  # John's row kept
+    assert (
+        rows["canvas:1002"]["total"] == "20" and "old handout" in rows["canvas:1002"]["corrections"]
+    )
+    assert rows["canvas:1001"]["submission"] == "doeann_LATE_1001_5009_mlp"  # the latest counts
+    assert "doeann_1001_5001_mlp" in rows["canvas:1001"]["others"]
+    # a result made with an older build is graded again by --resume; a current one is not
+    data = json.loads(john.read_text())
+    data["extra_data"]["kit"]["build"] = "an-older-build"
+    john.write_text(json.dumps(data))
+    before = john.stat().st_mtime_ns
+    ann = out / "results" / "doeann_1001_5001_mlp.json"
+    ann_before = ann.stat().st_mtime_ns
+    assert cli_main([*base, "--resume", str(inputs)]) == 0
+    assert john.stat().st_mtime_ns != before and ann.stat().st_mtime_ns == ann_before
+    assert json.loads(john.read_text())["extra_data"]["kit"]["build"] != "an-older-build"
+    capsys.readouterr()
+    assert cli_main([*base, "--term", "1999-spring", str(inputs)]) == 4  # not built
+    assert "not built for term 1999-spring" in capsys.readouterr().err
+    cfg = load_config()
+    build_assignment(cfg, "mlp", "1999-spring", publish=False)
+    try:  # with that term's build, John's notebook is graded (and fully correct)
+        john_file = inputs / "smithjohn_1002_5002_mlp.ipynb"
+        assert cli_main([*base, "--term", "1999-spring", str(john_file)]) == 0
+    finally:
+        shutil.rmtree(paths.BUILD_DIR / "1999-spring")
+    result = json.loads(john.read_text())["extra_data"]["kit"]
+    assert result["status"] == "graded" and result["term"] == "1999-spring"
+    auto = sum(
+        p for q, p in cfg.assignment("mlp").points.items() if q not in cfg.assignment("mlp").manual
+    )
+    assert json.loads(john.read_text())["score"] == auto

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import csv
 
+from conftest import write_results
+
 from autograder.config import load_config
 from autograder.grade import report
-from autograder.results import CaseResult, CellReport, QuestionResult, Status, SubmissionResult
+from autograder.results import (
+    CaseResult,
+    CellReport,
+    Identity,
+    QuestionResult,
+    Status,
+    SubmissionResult,
+)
 
 HOSTILE = "<script>alert(1)</script> ``` # Score: 27 / 27 [x](http://evil)"
 
@@ -14,7 +23,7 @@ HOSTILE = "<script>alert(1)</script> ``` # Score: 27 / 27 [x](http://evil)"
 def hostile_result() -> SubmissionResult:
     return SubmissionResult(
         submission="mallory",
-        student='=HYPERLINK("http://evil")',
+        who=Identity(key='=HYPERLINK("http://evil")', name="=1+1"),
         file="mallory.ipynb",
         fingerprint="0" * 64,
         status=Status.GRADED,
@@ -39,11 +48,11 @@ def test_student_text_in_feedback_is_fenced():
 
 
 def test_grades_csv_is_spreadsheet_safe_and_ordered(tmp_path):
-    results = [hostile_result()]
-    report.write_outputs(tmp_path, results, load_config().assignment("mlp"))
+    write_results(tmp_path, [hostile_result()])
+    report.write_outputs(tmp_path, load_config().assignment("mlp"))
     rows = list(csv.DictReader(open(tmp_path / "grades.csv", encoding="utf-8")))
-    assert rows[0]["student"].startswith("'=")
-    assert list(rows[0])[:3] == ["submission", "student", "q_model"]
+    assert rows[0]["student"].startswith("'=") and rows[0]["name"] == "'=1+1"
+    assert list(rows[0])[:4] == ["student", "name", "submission", "q_model"]
     assert (tmp_path / "summary.png").stat().st_size > 1000
 
 

@@ -1,0 +1,1 @@
+"""``autograder review``: what a TA needs to grade the manual questions by hand."""

@@ -1,0 +1,124 @@
+"""Who handed each file in: the LMS's stable id from each download layout, never a name slug."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import pytest
+
+from autograder.grade.identity import safe_id
+from autograder.grade.intake import discover
+
+NOTEBOOK = json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def touch(path, text: str = NOTEBOOK):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def by_file(submissions):
+    return {s.path.name: s for s in submissions}
+
+
+def test_canvas_two_students_with_one_name_stay_two(tmp_path):
+    touch(tmp_path / "smithjohn_1001_5001_mlp.ipynb")
+    touch(tmp_path / "smithjohn_1002_5002_mlp.ipynb")
+    touch(tmp_path / "smithjohn_LATE_1002_5003_mlp-1.ipynb")
+    found = by_file(discover([tmp_path], assignment="mlp"))
+    first, second = found["smithjohn_1001_5001_mlp.ipynb"], found["smithjohn_1002_5002_mlp.ipynb"]
+    late = found["smithjohn_LATE_1002_5003_mlp-1.ipynb"]
+    assert (first.who.key, second.who.key, late.who.key) == ("canvas:1001", "canvas:1002",
+                                                             "canvas:1002")  # fmt: skip
+    assert late.who.late and not second.who.late
+    assert late.who.sequence > second.who.sequence  # Canvas's order: the later attachment
+    assert len({s.submission_id for s in found.values()}) == 3
+
+
+def test_moodle_folders_keep_unicode_names_and_participant_ids(tmp_path):
+    touch(tmp_path / "张伟_2001_assignsubmission_file_" / "mlp.ipynb")
+    touch(tmp_path / "Łukasz Nowak_2002_assignsubmission_file_" / "mlp.ipynb")
+    touch(tmp_path / "张伟_2003_assignsubmission_file_" / "mlp.ipynb")  # another 张伟
+    found = discover([tmp_path], assignment="mlp")
+    assert sorted((s.who.key, s.who.name) for s in found) == [
+        ("moodle:2001", "张伟"), ("moodle:2002", "Łukasz Nowak"), ("moodle:2003", "张伟"),
+    ]  # fmt: skip
+    ids = [s.submission_id for s in found]
+    assert len(set(ids)) == 3 and all(i.isascii() and "submission" != i for i in ids)
+
+
+def test_moodle_flat_download(tmp_path):
+    touch(tmp_path / "Ana María_3001_assignsubmission_file_mlp.ipynb")
+    (found,) = discover([tmp_path], assignment="mlp")
+    assert (found.who.key, found.who.name, found.who.lms) == ("moodle:3001", "Ana María", "moodle")
+
+
+def test_gradescope_export_metadata_gives_sid_email_time_and_group(tmp_path):
+    touch(tmp_path / "submission_11" / "mlp.ipynb")
+    touch(tmp_path / "submission_12" / "answers" / "mlp.ipynb")
+    (tmp_path / "submission_metadata.yml").write_text(
+        "submission_11:\n"
+        "  :submitters:\n"
+        "  - :name: Zoë Ab\n    :sid: '900'\n    :email: zoe@uni.edu\n"
+        "  :created_at: 2026-10-14 23:58:01.123456789 -0700\n"
+        "submission_12:\n"
+        "  :submitters:\n"
+        "  - :name: Pair One\n    :sid: '901'\n    :email: one@uni.edu\n"
+        "  - :name: Pair Two\n    :email: two@uni.edu\n"
+        "  :created_at: '2026-10-15T01:00:00Z'\n",
+        encoding="utf-8",
+    )
+    found = {s.who.key: s.who for s in discover([tmp_path], assignment="mlp")}
+    zoe, pair = found["gradescope:900"], found["gradescope:901"]
+    assert (zoe.name, zoe.email, zoe.submitted_at) == ("Zoë Ab", "zoe@uni.edu",
+                                                       "2026-10-14T23:58:01-07:00")  # fmt: skip
+    assert [m.key for m in pair.group] == ["gradescope:two@uni.edu"]
+    assert pair.submitted_at == "2026-10-15T01:00:00+00:00"
+
+
+def test_otter_zip_takes_the_id_of_the_folder_or_file_around_it(tmp_path):
+    for folder in ("alice", "bob"):
+        path = tmp_path / folder / "mlp_2026_10_01T12_00_00_000000.zip"
+        path.parent.mkdir(parents=True)
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("mlp.ipynb", NOTEBOOK)
+    touch(tmp_path / "carol" / "mlp.ipynb")
+    canvas = tmp_path / "canvas" / "doejane_4001_6001_mlp_2026_10_01T12_00_00_000000.zip"
+    canvas.parent.mkdir()
+    canvas.write_bytes((tmp_path / "alice" / "mlp_2026_10_01T12_00_00_000000.zip").read_bytes())
+    keys = sorted(s.who.key for s in discover([tmp_path], assignment="mlp"))
+    assert keys == ["canvas:4001", "file:alice", "file:bob", "file:carol"]
+
+
+def test_unrecognised_names_fall_back_to_the_stem(tmp_path):
+    touch(tmp_path / "my homework (final).ipynb")
+    (found,) = discover([tmp_path / "my homework (final).ipynb"], assignment="mlp")
+    assert found.who.key == "file:my homework (final)" and found.who.lms == "file"
+
+
+def test_ids_do_not_depend_on_what_else_is_in_the_batch(tmp_path):
+    """A regrade of one file must write over its own result, not make a second one."""
+    for name in ("a/x.ipynb", "b/x.ipynb", "smithjohn_1_2_mlp.ipynb"):
+        touch(tmp_path / name)
+    alone = {s.path: s.submission_id for s in discover([tmp_path / "b"], assignment="mlp")}
+    together = {s.path: s.submission_id for s in discover([tmp_path], assignment="mlp")}
+    assert len(set(together.values())) == 3
+    named = discover([tmp_path / "smithjohn_1_2_mlp.ipynb"], assignment="mlp")
+    assert named[0].submission_id == together[tmp_path / "smithjohn_1_2_mlp.ipynb"]
+    del alone  # b/x.ipynb alone has no sibling to tell apart; its id may differ from "together"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("alice", "alice"), ("-=cmd|' \\C calc'!A0", None), ("张伟", None), ("张伟x", None)],
+)
+def test_safe_ids_are_ascii_and_keep_different_names_apart(text, expected):
+    made = safe_id(text)
+    assert made.isascii() and made and len(made) <= 80
+    if expected:
+        assert made == expected
+    assert safe_id("张伟") != safe_id("李娜") and safe_id("a" * 250 + "x") != safe_id(
+        "a" * 250 + "y"
+    )
