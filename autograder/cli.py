@@ -38,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
 
     data = verbs.add_parser("data", help="find or provision every dataset, report the sources")
     data.add_argument("--check", action="store_true", help="report only; copy or download nothing")
+    data.add_argument("--assignment", help="only the datasets this assignment reads")
 
     build = verbs.add_parser("build", help="generate student notebooks and autograders, self-check")
     build.add_argument("--assignment", action="append", help="only this assignment (repeatable)")

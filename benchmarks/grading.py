@@ -168,7 +168,7 @@ def grade_with_kit(folder: Path, assignment: str, jobs: int, out: Path, *, cold:
 def grade_with_otter(notebooks: list[Path], assignment: str, work: Path) -> tuple[float, list]:
     cfg = load_config()
     term_dir = paths.BUILD_DIR / cfg.course.term / assignment / "autograder"
-    zip_path = term_dir / f"{assignment}-autograder.zip"
+    zip_path = term_dir / f"{assignment}-otter-autograder.zip"
     budget = dataclasses.asdict(cfg.assignment(assignment).budget)
     site = write_budget_sitecustomize(work / "site", budget)
     seconds, peaks, scores = [], [], []

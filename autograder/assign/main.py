@@ -14,6 +14,7 @@ import json
 import shutil
 
 from autograder import paths
+from autograder.assign.gradescope_zip import write_gradescope_zip
 from autograder.assign.otter_assign import otter_assign, publish_student
 from autograder.assign.render import render_master
 from autograder.assign.selfcheck import self_check
@@ -83,5 +84,6 @@ def build_assignment(cfg: GradingConfig, name: str, term: str, *, publish: bool 
     shutil.rmtree(build_dir / "otter")
     write_plan(build_dir / "autograder" / "tests", build_dir / "autograder" / "plan")
     write_manual_questions(master, build_dir / "autograder" / "plan")
+    write_gradescope_zip(cfg, name, term, build_dir)
     if publish and term == cfg.course.term:
         publish_student(build_dir, paths.ASSIGNMENTS_DIR / name, assignment=name)

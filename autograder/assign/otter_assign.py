@@ -23,7 +23,8 @@ def otter_assign(master: Path, result: Path, *, assignment: str, term: str, vari
         raise RuntimeError(f"otter assign failed for {assignment}:\n{proc.stdout}\n{proc.stderr}")
     autograder = result / "autograder"
     for zipped in autograder.glob(f"{assignment}-autograder_*.zip"):
-        normalize_zip(zipped, autograder / f"{assignment}-autograder.zip")
+        # otter's own zip, kept to compare with (benchmarks): Gradescope gets the kit's zip
+        normalize_zip(zipped, autograder / f"{assignment}-otter-autograder.zip")
         zipped.unlink()
     for notebook in (
         autograder / f"{assignment}.ipynb",

@@ -12,10 +12,20 @@ from autograder.data.sources import DataReport, Found, Kind, Status
 DATASETS = (fashion_mnist, nltk_corpus, imdb, text_embedding)
 
 
-def collect(config: GradingConfig, *, check: bool = False) -> DataReport:
-    """One Found per dataset; check=True only looks (copies, extracts, downloads nothing)."""
+def collect(
+    config: GradingConfig, *, check: bool = False, assignment: str | None = None
+) -> DataReport:
+    """One Found per dataset (only those ``assignment`` reads, when given); check=True only
+    looks (copies, extracts, downloads nothing)."""
     entries = []
-    for module in DATASETS:
+    modules = DATASETS
+    if assignment is not None:
+        from autograder.catalog import kit_for
+        from autograder.data.environment import VARIABLES
+
+        config.assignment(assignment)  # ConfigError for an unknown one
+        modules = tuple(VARIABLES[v] for v in kit_for(assignment).datasets if v in VARIABLES)
+    for module in modules:
         try:
             found = module.find(config) if check else module.provision(config)
         except MissingDataError as exc:
@@ -26,9 +36,9 @@ def collect(config: GradingConfig, *, check: bool = False) -> DataReport:
     return DataReport(tuple(entries))
 
 
-def main(*, config: str | None = None, check: bool = False) -> int:
+def main(*, config: str | None = None, check: bool = False, assignment: str | None = None) -> int:
     """Print one line per dataset (name, status, source kind, path); 0 when all are found."""
-    report = collect(load_config(config), check=check)
+    report = collect(load_config(config), check=check, assignment=assignment)
     for line in report.lines():
         print(line)
     for entry in report.entries:

@@ -49,7 +49,7 @@ class SandboxRun:
 
 def stage_kit(target: Path) -> Path:
     """Copy the in-jail modules to ``target/autograder`` (bound read-only at the kit's path)."""
-    source = paths.REPO_ROOT / "autograder"
+    source = paths.PACKAGE_DIR
     for rel in IN_JAIL_MODULES:
         (target / "autograder" / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source / rel, target / "autograder" / rel)
@@ -77,7 +77,7 @@ def run_sandbox(
     else:
         workdir = WORKDIR
         env = jail_environment(WORKDIR, "/tmp", data_env)
-        ro_binds = [(str(kit_lib), str(paths.REPO_ROOT / "autograder")), *data_binds]
+        ro_binds = [(str(kit_lib), str(paths.PACKAGE_DIR)), *data_binds]
         rw_binds = [
             (str(box.work), WORKDIR),
             (str(box.answer), f"{WORKDIR}/response"),
@@ -159,7 +159,7 @@ class SandboxTemplate:
             command=[sys.executable, "-m", TEMPLATE],
             workdir="/",
             env=jail_environment(WORKDIR, "/tmp", data_env),
-            ro_binds=[(str(kit_lib), str(paths.REPO_ROOT / "autograder")),
+            ro_binds=[(str(kit_lib), str(paths.PACKAGE_DIR)),
                       *((h, i) for h, i in data_binds if (h, i) not in home), *staged],
             rw_binds=[(str(slot), SLOT)],
             dirs=[WORKDIR],

@@ -49,7 +49,7 @@ def run_verdict(
             inside_tests, inside_response = f"{GRADER}/tests", f"{GRADER}/response"
             out, home, workdir = Path(VERDICT_HOME), VERDICT_HOME, VERDICT_HOME
             ro = [
-                (str(paths.REPO_ROOT / "autograder"), str(paths.REPO_ROOT / "autograder")),
+                (str(paths.PACKAGE_DIR), str(paths.PACKAGE_DIR)),
                 (str(tests_dir), inside_tests),
                 (str(response_dir), inside_response),
                 *data_binds,
@@ -123,7 +123,7 @@ class VerdictWorker:
                 VERDICT_HOME, "/tmp", {**data_env, "KIT_BUDGET_CACHE": f"{VERDICT_HOME}/cache"}
             ),
             ro_binds=[
-                (str(paths.REPO_ROOT / "autograder"), str(paths.REPO_ROOT / "autograder")),
+                (str(paths.PACKAGE_DIR), str(paths.PACKAGE_DIR)),
                 (str(tests_dir), f"{GRADER}/tests"),
                 (str(slot), f"{GRADER}/slot"),
                 *data_binds,
