@@ -58,7 +58,8 @@ def extract(notebook: dict, questions: list[dict]) -> dict[str, str]:
             body = _source(later)
             if body.lstrip().startswith((END, BEGIN)):
                 break
-            answer.append(body)
+            if body.strip() not in PLACEHOLDERS:  # the skeleton's "type here" cell, left in
+                answer.append(body)
         blocks.append((_plain(text.replace(BEGIN, "")), "\n\n".join(answer)))
     answers = {}
     for position, question in enumerate(questions):
@@ -70,7 +71,7 @@ def extract(notebook: dict, questions: list[dict]) -> dict[str, str]:
             answers[question["name"]] = NO_ANSWER
             continue
         text = chosen.strip()
-        if not text or text in PLACEHOLDERS:
+        if not text:
             text = "(left blank)"
         answers[question["name"]] = text[:MAX_ANSWER_CHARS]
     return answers

@@ -44,6 +44,6 @@ def main(
     )
     print(report.table(results))
     book = tally(folder.resolve(), load_config(config).assignment(assignment))
-    for line in report.folder_notes(results, book):
+    for line in report.folder_notes(results, book, folder):
         print(line)
     return 0

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import re
+import shlex
 import statistics
 import sys
 from pathlib import Path
 
+from autograder import paths
 from autograder.config import Assignment
 from autograder.files import atomic_write_json, atomic_write_text, write_csv
 from autograder.gradebook.corrections import ensure_overrides_file
@@ -191,7 +193,7 @@ def summary_plot(path: Path, book: Gradebook) -> None:
 
 
 def table(results: list[SubmissionResult]) -> str:
-    header = f"{'submission':<34} {'status':<8} {'score':>11}  reason"
+    header = f"{'submission':<34} {'status':<8} {'auto score':>11}  reason"
     lines = [header, "-" * len(header)]
     for r in sorted(results, key=lambda r: r.submission):
         score = f"{r.total:g}/{r.possible:g}"
@@ -234,11 +236,16 @@ def progress_bar(total: int, enabled: bool = True):
         yield _Bar(bar)
 
 
-def folder_notes(results: list[SubmissionResult], book: Gradebook) -> list[str]:
+def folder_notes(results: list[SubmissionResult], book: Gradebook, folder: Path) -> list[str]:
     """What a TA should know about the folder after a batch: names not from an LMS layout,
     students with several submissions, manual scores still to give, results to regrade."""
     name = book.assignment.name
-    notes = [f"grades.csv: {len(book.grades)} students, {len(book.results)} submissions"]
+    where = f"--assignment {name}"
+    if folder.resolve() != (paths.GRADES_DIR / name).resolve():
+        where += f" --from {shlex.quote(str(folder))}"
+    notes = [
+        f"{folder / 'grades.csv'}: {len(book.grades)} students, {len(book.results)} submissions"
+    ]
     by_file = sorted(r.file for r in results if r.who.lms == "file")
     if by_file:
         notes.append(f"named by file (no Canvas, Moodle or Gradescope layout): {_listed(by_file)}")
@@ -250,8 +257,8 @@ def folder_notes(results: list[SubmissionResult], book: Gradebook) -> list[str]:
         questions = sorted({q for g in pending for q in g.pending})
         notes.append(
             f"graded by hand, still to score for {len(pending)} student(s): "
-            f"{', '.join(questions)}: run `autograder review --assignment {name}`, fill "
-            f"manual.csv, then `autograder tally --assignment {name}`"
+            f"{', '.join(questions)}: run `autograder review {where}`, fill "
+            f"manual.csv, then `autograder tally {where}`"
         )
     if book.stale:
         notes.append(f"graded with another build (regrade with --resume): {_listed(book.stale)}")

@@ -27,6 +27,6 @@ def main(
     built = autograder_dir_for(cfg.course.term, assignment)
     build = plan.build_fingerprint(built) if (built / "plan").is_dir() else None
     book = report.write_outputs(folder, spec, build=build)
-    for line in report.folder_notes([], book):
+    for line in report.folder_notes([], book, folder):
         print(line)
     return 0

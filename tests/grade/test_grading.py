@@ -64,7 +64,8 @@ def test_mlp_corpus_gets_its_exact_scores(mlp_build, tmp_path):
     assert correct["total"] == "" and correct["pending"] == "q_why_popular"  # never a silent 0
     answers = json.loads((tmp_path / "results" / "correct_functional.json").read_text())
     written = answers["extra_data"]["kit"]["answers"]["q_why_popular"]
-    assert len(written) > 40 and "BEGIN" not in written  # the solution's own answer text
+    assert "GPUs" in written and "BEGIN" not in written  # the solution's own answer text
+    assert "Type your answer here" not in written  # the skeleton's placeholder cell is dropped
     assert (tmp_path / "summary.png").stat().st_size > 10_000
     result = json.loads((tmp_path / "results" / "wrong_sizes.json").read_text())
     assert {"score", "tests", "execution_time"} <= set(result)  # Gradescope results.json shape
