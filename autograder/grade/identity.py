@@ -50,6 +50,19 @@ def identify(path: Path, *, root: Path | None, assignment: str, metadata: dict) 
     ``metadata``: Gradescope submission folders (``submission_<n>``) -> their metadata entry."""
     name = path.name
     stem = Path(name).stem
+    # The LMS's folders first: inside them the file's own name is the student's choice, and a
+    # name shaped like another student's Moodle or Canvas file must not make it theirs.
+    parents = list(path.parents)[: _depth_below(path, root)]
+    for folder in reversed(parents):  # the outermost: the LMS made it, the student did not
+        match = MOODLE_FOLDER.match(folder.name)
+        if match:
+            who = Identity(key=f"moodle:{match['pid']}", name=match["name"], lms="moodle",
+                           lms_id=match["pid"])  # fmt: skip
+            return Found(path, who, safe_id(f"moodle-{match['pid']}-{stem}"))
+        match = GRADESCOPE_FOLDER.match(folder.name)
+        if match and folder.name in metadata:
+            who = gradescope_identity(metadata[folder.name], folder.name)
+            return Found(path, who, safe_id(f"gradescope-{match['n']}-{stem}"))
     match = MOODLE_FLAT.match(name)
     if match and Path(match["file"]).stem:
         who = Identity(key=f"moodle:{match['pid']}", name=match["name"], lms="moodle",
@@ -62,17 +75,6 @@ def identify(path: Path, *, root: Path | None, assignment: str, metadata: dict) 
             late=bool(match["late"]), sequence=int(match["seq"]),
         )  # fmt: skip
         return Found(path, who, safe_id(stem))
-    parents = list(path.parents)[: _depth_below(path, root)]
-    for folder in parents:
-        match = MOODLE_FOLDER.match(folder.name)
-        if match:
-            who = Identity(key=f"moodle:{match['pid']}", name=match["name"], lms="moodle",
-                           lms_id=match["pid"])  # fmt: skip
-            return Found(path, who, safe_id(f"moodle-{match['pid']}-{stem}"))
-        match = GRADESCOPE_FOLDER.match(folder.name)
-        if match and folder.name in metadata:
-            who = gradescope_identity(metadata[folder.name], folder.name)
-            return Found(path, who, safe_id(f"gradescope-{match['n']}-{stem}"))
     if _nameless(stem, assignment) and parents:
         owner = parents[0].name
         who = Identity(key=f"file:{owner}", name=owner, lms_id=owner)
@@ -96,6 +98,14 @@ def _nameless(stem: str, assignment: str) -> bool:
     if assignment and re.fullmatch(rf"{re.escape(assignment.casefold())}{OTTER_STAMP}", base, re.I):
         return True
     return re.sub(r"[\s_-]*\d*$", "", base) in NAMELESS
+
+
+def is_export_metadata(path: Path, *, root: Path) -> bool:
+    """Only a Gradescope export's own ``submission_metadata.yml`` counts: one beside the
+    ``submission_<n>`` folders, never one inside them (a student may upload a file of that
+    name to claim another student's identity)."""
+    inside = path.parent.relative_to(root).parts
+    return not any(GRADESCOPE_FOLDER.match(part) for part in inside)
 
 
 def gradescope_identity(entry: Any, folder: str) -> Identity:

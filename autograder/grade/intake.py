@@ -63,8 +63,9 @@ def discover(paths: list[Path], *, assignment: str = "") -> list[Submission]:
             found.append(identity.identify(path, root=None, assignment=assignment, metadata={}))
             continue
         metadata: dict = {}
-        for meta in [path, *(p.parent for p in path.rglob("submission_metadata.yml"))]:
-            metadata.update(identity.load_gradescope_metadata(meta))
+        for meta in sorted(path.rglob("submission_metadata.yml")):
+            if identity.is_export_metadata(meta, root=path):
+                metadata.update(identity.load_gradescope_metadata(meta.parent))
         for file in sorted(path.rglob("*")):
             if (
                 file.suffix in (".ipynb", ".zip")

@@ -122,3 +122,26 @@ def test_safe_ids_are_ascii_and_keep_different_names_apart(text, expected):
     assert safe_id("张伟") != safe_id("李娜") and safe_id("a" * 250 + "x") != safe_id(
         "a" * 250 + "y"
     )
+
+
+def test_a_file_named_like_another_students_does_not_become_theirs(tmp_path):
+    """Inside an LMS folder the file name is the student's own choice."""
+    eve = tmp_path / "Eve_555_assignsubmission_file_"
+    touch(eve / "Victim_777_assignsubmission_file_mlp.ipynb")
+    touch(eve / "victim_1002_5002_mlp.ipynb")
+    touch(eve / "Victim_778_assignsubmission_file_" / "mlp.ipynb")  # a folder she made
+    assert {s.who.key for s in discover([tmp_path], assignment="mlp")} == {"moodle:555"}
+
+
+def test_a_metadata_file_uploaded_by_a_student_is_ignored(tmp_path):
+    touch(tmp_path / "submission_11" / "mlp.ipynb")
+    touch(tmp_path / "submission_12" / "mlp.ipynb")
+    (tmp_path / "submission_metadata.yml").write_text(
+        "submission_11:\n  :submitters:\n  - :name: Eve\n    :sid: '1'\n"
+        "submission_12:\n  :submitters:\n  - :name: Victim\n    :sid: '2'\n"
+    )
+    (tmp_path / "submission_11" / "submission_metadata.yml").write_text(
+        "submission_11:\n  :submitters:\n  - :name: Victim\n    :sid: '2'\n"
+    )
+    found = {s.path.parent.name: s.who.key for s in discover([tmp_path], assignment="mlp")}
+    assert found == {"submission_11": "gradescope:1", "submission_12": "gradescope:2"}
