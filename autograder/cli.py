@@ -16,6 +16,7 @@ import threading
 from autograder.errors import KitError
 
 VERB_MODULES = {
+    "check-config": "autograder.config_check",
     "data": "autograder.data.main",
     "build": "autograder.assign.main",
     "grade": "autograder.grade.main",
@@ -35,6 +36,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", help="grading.toml to use (default: the repository's)")
     verbs = parser.add_subparsers(dest="verb", required=True)
+
+    verbs.add_parser(
+        "check-config", help="validate grading.toml (types, names, questions) without building"
+    )
 
     data = verbs.add_parser("data", help="find or provision every dataset, report the sources")
     data.add_argument("--check", action="store_true", help="report only; copy or download nothing")

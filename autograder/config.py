@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import difflib
 import re
 import tomllib
 import types
@@ -22,6 +23,20 @@ from autograder.paths import REPO_ROOT
 DEFAULT_CONFIG = REPO_ROOT / "grading.toml"
 
 __all__ = ["ConfigError", "GradingConfig", "load_config"]
+
+
+TERM_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+REQUIRED = {"": ("course", "assignments"), "course": ("term", "seed")}  # plus each points table
+
+
+def check_term(term: str, where: str = "course.term") -> str:
+    """A term names a folder (``build/TERM``): letters, digits, ``.``, ``_``, ``-`` only."""
+    if not isinstance(term, str) or not TERM_PATTERN.fullmatch(term) or ".." in term:
+        raise ConfigError(
+            f"{where} must be a simple name (letters, digits, '.', '_', '-'; at most 64, "
+            f"no '..'), got {term!r}"
+        )
+    return term
 
 
 @dataclass(frozen=True)
@@ -139,9 +154,19 @@ class Assignment:
     late: LatePolicy = field(default_factory=LatePolicy)
 
     def validate(self, where: str) -> None:
-        for question in self.manual:
+        for i, question in enumerate(self.manual):
             if question not in self.points:
-                raise ConfigError(f"{where}.manual names {question!r}, which has no points")
+                raise ConfigError(
+                    f"{where}.manual[{i}] names {question!r}, which has no points"
+                    f"{_did_you_mean(question, self.points)}"
+                )
+        for key in self.variants:
+            if key not in self.params:
+                raise ConfigError(
+                    f"{where}.variants.{key} overrides no parameter of [{where}.params] "
+                    f"(those are: {', '.join(sorted(self.params)) or 'none'})"
+                    f"{_did_you_mean(key, self.params)}"
+                )
         for key, value in self.params.items():
             _check_param(key, value, f"{where}.params.{key}")
         for key, options in self.variants.items():
@@ -239,7 +264,12 @@ def load_config(path: Path | str | None = None) -> GradingConfig:
 
 def _build(path: Path, raw: dict) -> GradingConfig:
     _only_keys(raw, {"course", "data", "grading", "assignments"}, "")
+    for key in ("course", "data", "grading", "assignments"):
+        _table(raw, key)
+    _required(raw, "")
+    _required(_table(raw, "course"), "course")
     course = _dataclass_from(Course, raw.get("course", {}), "course")
+    check_term(course.term)
     data = _dataclass_from(DataSources, raw.get("data", {}), "data")
     grading = _table(raw, "grading")
     _only_keys(grading, {"jobs"}, "grading")
@@ -250,8 +280,11 @@ def _build(path: Path, raw: dict) -> GradingConfig:
         where = f"assignments.{name}"
         if not isinstance(table, dict):
             raise ConfigError(f"{where} must be a table")
+        if "points" not in table:
+            raise ConfigError(f"{where}.points is required: the points of every question")
         assignment = _dataclass_from(Assignment, {"name": name, **table}, where)
         assignment.validate(where)
+        _check_against_master(assignment, where)
         assignments[name] = assignment
     return GradingConfig(path=path, course=course, data=data, jobs=jobs, assignments=assignments)
 
@@ -316,7 +349,51 @@ def _only_keys(table: dict, allowed: set[str], where: str) -> None:
             prefix = f"{where}." if where else ""
             raise ConfigError(
                 f"unknown key {prefix}{key} (allowed here: {', '.join(sorted(allowed))})"
+                f"{_did_you_mean(key, allowed)}"
             )
+
+
+def _did_you_mean(key: str, known) -> str:
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _required(table: dict, where: str) -> None:
+    for key in REQUIRED.get(where, ()):
+        if key not in table:
+            prefix = f"{where}." if where else ""
+            raise ConfigError(f"{prefix}{key} is required (a missing one would silently "
+                              "change what is built)")  # fmt: skip
+
+
+def _check_against_master(assignment: Assignment, where: str) -> None:
+    """Points and manual questions must name exactly the master notebook's questions (an
+    assignment without a master notebook here, e.g. an installed kit, is not checked)."""
+    from autograder import paths
+    from autograder.master import questions
+
+    master = paths.SOLUTIONS_DIR / f"{assignment.name}.ipynb"
+    if not master.is_file():
+        return
+    found = questions(master)
+    names = [q.name for q in found]
+    for question in assignment.points:
+        if question not in names:
+            raise ConfigError(
+                f"{where}.points.{question}: {master.name} has no question {question!r}"
+                f"{_did_you_mean(question, names)} (its questions: {', '.join(names)})"
+            )
+    missing = [n for n in names if n not in assignment.points]
+    if missing:
+        raise ConfigError(f"{where}.points has no points for {', '.join(missing)} "
+                          f"(every question of {master.name} needs its points)")  # fmt: skip
+    marked = {q.name for q in found if q.manual}
+    if set(assignment.manual) != marked:
+        raise ConfigError(
+            f"{where}.manual must list exactly the questions {master.name} marks "
+            f"'manual: true' ({', '.join(sorted(marked)) or 'none'}), got "
+            f"{', '.join(assignment.manual) or 'none'}"
+        )
 
 
 def _positive(value: float, where: str) -> None:

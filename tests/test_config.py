@@ -257,3 +257,76 @@ def test_a_top_level_value_where_a_table_belongs_is_a_config_error(tmp_path, key
     bad.write_text(f"{key} = 3\n")
     with pytest.raises(ConfigError, match=rf"grading.toml:1: {key} must be a table"):
         load_config(bad)
+
+
+# ---------------------------------------------------------------- what an instructor gets wrong
+
+TERM = key_line("course", "term")
+SEED = key_line("course", "seed")
+MORE = {
+    "term that leaves build/": (TERM, 'term = "../evil"', "course.term", "simple name"),
+    "term with a slash": (TERM, 'term = "2026/fall"', "course.term", "simple name"),
+    "points for a question the notebook lacks": (
+        NEURON_POINTS, f"{NEURON_POINTS}\nq_neurons = 1", f"{MLP}.points.q_neurons",
+        "did you mean 'q_neuron'",
+    ),
+    "a manual question that does not exist": (
+        MANUAL, 'manual = ["q_why_populr"]', f"{MLP}.manual[0]", "did you mean 'q_why_popular'"
+    ),
+    "a manual list that leaves out the notebook's": (
+        MANUAL, "manual = []", f"{MLP}.manual", "must list exactly",
+    ),
+    "unknown key, with a suggestion": (
+        EPOCHS, f"{EPOCHS}\nmax_epoch = 1", f"{MLP}.budget.max_epoch", "did you mean 'max_epochs'"
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", MORE, ids=list(MORE))
+def test_instructor_mistakes_name_key_and_line(tmp_path: Path, case: str):
+    old, new, key, words = MORE[case]
+    path, text = variant(tmp_path, old, new)
+    line = line_of(text, new.splitlines()[-1])
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert key in message and words in message and "\n" not in message
+    assert message.startswith(f"{path}:{line}: ")
+
+
+def test_a_variant_key_that_overrides_nothing_is_refused(tmp_path: Path):
+    budget = f"[{MLP}.budget]"
+    path, text = variant(
+        tmp_path, budget, f"[{MLP}.variants]\nhidden_size = [[256, 128]]\n{budget}"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert f"{MLP}.variants.hidden_size overrides no parameter" in message
+    assert "did you mean 'hidden_sizes'" in message
+    assert message.startswith(f"{path}:{line_of(text, 'hidden_size = [[256, 128]]')}: ")
+
+
+@pytest.mark.parametrize(("old", "words"), [(NEURON_POINTS, "no points for q_neuron"),
+                                            (SEED, "course.seed is required")])  # fmt: skip
+def test_deleting_a_needed_key_is_refused(tmp_path: Path, old: str, words: str):
+    path, _ = variant(tmp_path, old, "")
+    with pytest.raises(ConfigError, match=re.escape(words)):
+        load_config(path)
+
+
+def test_check_config_verb_validates_without_building(tmp_path: Path, capsys):
+    assert cli_main(["check-config"]) == 0
+    assert "valid" in capsys.readouterr().out
+    path, _ = variant(tmp_path, TERM, 'term = "../evil"')
+    assert cli_main(["--config", str(path), "check-config"]) == 2
+    err = capsys.readouterr().err
+    assert "course.term must be a simple name" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("verb", ["build", "grade"])
+def test_a_term_on_the_command_line_is_checked_too(tmp_path: Path, capsys, verb: str):
+    args = [verb, "--term", "../../etc"]
+    args += ["--no-check"] if verb == "build" else [str(tmp_path), "--assignment", "mlp"]
+    assert cli_main(args) == 2
+    assert "--term must be a simple name" in capsys.readouterr().err

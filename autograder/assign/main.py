@@ -19,7 +19,7 @@ from autograder.assign.otter_assign import otter_assign, publish_student
 from autograder.assign.render import render_master
 from autograder.assign.selfcheck import self_check
 from autograder.catalog import kit_for
-from autograder.config import Assignment, GradingConfig, load_config
+from autograder.config import Assignment, GradingConfig, check_term, load_config
 from autograder.files import sha256_text
 from autograder.grade.answers import write_manual_questions
 from autograder.grade.plan import write_plan
@@ -33,7 +33,7 @@ def main(
     no_check: bool = False,
 ) -> int:
     cfg = load_config(config)
-    term = term or cfg.course.term
+    term = check_term(term, "--term") if term else cfg.course.term
     names = assignment or buildable(cfg)
     for name in names:
         build_assignment(cfg, name, term)

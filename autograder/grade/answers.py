@@ -14,6 +14,8 @@ import re
 from pathlib import Path
 
 from autograder.files import atomic_write_json
+from autograder.master import questions
+from autograder.master import source as _source
 from autograder.results import MAX_ANSWER_CHARS
 
 BEGIN = "<!-- BEGIN QUESTION -->"
@@ -25,19 +27,9 @@ PLACEHOLDERS = ("_Type your answer here, replacing this text._",)
 
 def write_manual_questions(master: Path, plan_dir: Path) -> list[dict]:
     """From the rendered master: each manual question's name and prompt, in notebook order."""
-    cells = json.loads(master.read_text(encoding="utf-8"))["cells"]
-    questions = []
-    for i, cell in enumerate(cells):
-        text = _source(cell)
-        if cell["cell_type"] == "raw" and text.startswith("# BEGIN QUESTION"):
-            config = dict(
-                line.split(":", 1) for line in text.splitlines()[1:] if ":" in line
-            )  # the question's YAML header, flat keys only
-            if config.get("manual", "").strip().lower() == "true":
-                prompt = _source(cells[i + 1]) if i + 1 < len(cells) else ""
-                questions.append({"name": config["name"].strip(), "prompt": _plain(prompt)})
-    atomic_write_json(plan_dir / MANUAL_FILE, questions)
-    return questions
+    manual = [{"name": q.name, "prompt": q.prompt} for q in questions(master) if q.manual]
+    atomic_write_json(plan_dir / MANUAL_FILE, manual)
+    return manual
 
 
 def read_manual_questions(plan_dir: Path) -> list[dict]:
@@ -75,11 +67,6 @@ def extract(notebook: dict, questions: list[dict]) -> dict[str, str]:
             text = "(left blank)"
         answers[question["name"]] = text[:MAX_ANSWER_CHARS]
     return answers
-
-
-def _source(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
 
 
 def _plain(text: str) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from autograder import paths
 from autograder.catalog import AssignmentKit, kit_for
-from autograder.config import Assignment, load_config
+from autograder.config import Assignment, check_term, load_config
 from autograder.errors import BuildError, GradesError, SandboxUnavailable, SubmissionError
 from autograder.files import remove_tree, sha256_bytes
 from autograder.grade import answers, intake, plan, report
@@ -160,7 +160,7 @@ def grade_batch(
     mode = require(Mode(isolation or Mode.STRONG))
     spec = cfg.assignment(assignment)
     kit = kit_for(assignment)
-    term = term or cfg.course.term
+    term = check_term(term, "--term") if term else cfg.course.term
     autograder_dir = autograder_dir_for(term, assignment)
     if not (autograder_dir / "plan" / "plan.json").exists():
         raise BuildError(

@@ -10,7 +10,7 @@ import csv
 import json
 
 import pytest
-from conftest import make_result, write_results
+from conftest import COURSE, make_result, write_results
 
 from autograder import paths
 from autograder.cli import main as cli_main
@@ -59,7 +59,7 @@ def read_rows(path):
 def config(tmp_path):
     path = tmp_path / "grading.toml"
     path.write_text(
-        f"[assignments.demo]\ntitle = {json.dumps(TITLE)}\n"
+        COURSE + f"[assignments.demo]\ntitle = {json.dumps(TITLE)}\n"
         "[assignments.demo.points]\nq_model = 3\nq_train = 2\n"
     )
     return path
@@ -135,7 +135,7 @@ def test_csv_lists_every_student_with_the_latest_submission(config, graded, tmp_
 def test_pending_manual_scores_are_left_empty_and_listed(tmp_path, capsys):
     config = tmp_path / "grading.toml"
     config.write_text(
-        "[assignments.demo]\nmanual = ['q_essay']\n"
+        COURSE + "[assignments.demo]\nmanual = ['q_essay']\n"
         "[assignments.demo.points]\nq_model = 3\nq_train = 2\nq_essay = 2\n"
     )
     graded = write_results(tmp_path / "g", RESULTS)

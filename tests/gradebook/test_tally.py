@@ -9,7 +9,7 @@ import csv
 import dataclasses
 
 import pytest
-from conftest import make_result, write_results
+from conftest import COURSE, make_result, write_results
 
 from autograder.config import load_config
 from autograder.errors import GradesError
@@ -25,7 +25,7 @@ DEADLINE = "2026-10-15T23:59:00+08:00"
 def config(tmp_path, late: str = ""):
     path = tmp_path / "grading.toml"
     path.write_text(
-        '[assignments.demo]\ntitle = "Demo"\nmanual = ["q_essay"]\n'
+        COURSE + '[assignments.demo]\ntitle = "Demo"\nmanual = ["q_essay"]\n'
         "[assignments.demo.points]\nq_model = 3\nq_train = 2\nq_essay = 2\n" + late
     )
     return load_config(path).assignment("demo")

@@ -6,7 +6,7 @@ import csv
 import html.parser
 import json
 
-from conftest import make_result, write_results
+from conftest import COURSE, make_result, write_results
 
 from autograder.cli import main as cli_main
 from autograder.grade.answers import BEGIN, END, NO_ANSWER, extract
@@ -37,7 +37,7 @@ class Tags(html.parser.HTMLParser):
 
 def folder_with_answers(tmp_path):
     config = tmp_path / "grading.toml"
-    config.write_text("[assignments.demo]\nmanual = ['q_essay']\n"
+    config.write_text(COURSE + "[assignments.demo]\nmanual = ['q_essay']\n"
                       "[assignments.demo.points]\nq_model = 3\nq_essay = 2\n")  # fmt: skip
     results = [
         make_result("m", Identity(key="moodle:1", name="Mallory", lms="moodle", lms_id="1"),
