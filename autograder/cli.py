@@ -14,6 +14,7 @@ import sys
 import threading
 
 from autograder.errors import KitError
+from autograder.quiet import filtered_stderr
 
 VERB_MODULES = {
     "check-config": "autograder.config_check",
@@ -125,8 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)
     try:
-        module = importlib.import_module(VERB_MODULES[verb])
-        return module.main(**args) or 0
+        with filtered_stderr():
+            module = importlib.import_module(VERB_MODULES[verb])
+            return module.main(**args) or 0
     except KitError as exc:
         print(f"autograder {verb}: {' '.join(str(exc).split())}", file=sys.stderr)
         if exc.detail:

@@ -20,9 +20,13 @@ from autograder.assign.render import render_master
 from autograder.assign.selfcheck import self_check
 from autograder.catalog import kit_for
 from autograder.config import Assignment, GradingConfig, check_term, load_config
+from autograder.errors import BuildError
 from autograder.files import sha256_text
 from autograder.grade.answers import write_manual_questions
+from autograder.grade.feedback import QuestionInfo, title_of, write_question_info
 from autograder.grade.plan import write_plan
+from autograder.grade.verdict.testfiles import missing_or_leaking_hints
+from autograder.master import questions
 
 
 def main(
@@ -82,8 +86,18 @@ def build_assignment(cfg: GradingConfig, name: str, term: str, *, publish: bool 
     for part in ("autograder", "student"):
         shutil.move(build_dir / "otter" / part, build_dir / part)
     shutil.rmtree(build_dir / "otter")
-    write_plan(build_dir / "autograder" / "tests", build_dir / "autograder" / "plan")
-    write_manual_questions(master, build_dir / "autograder" / "plan")
+    problems = missing_or_leaking_hints(build_dir / "autograder" / "tests")
+    if problems:
+        raise BuildError(f"{name}: hidden checks need a hint for the student (a docstring in "
+                         f"solutions/{name}.ipynb): {'; '.join(problems[:5])}")  # fmt: skip
+    plan_dir = build_dir / "autograder" / "plan"
+    write_plan(build_dir / "autograder" / "tests", plan_dir)
+    write_manual_questions(master, plan_dir)
+    write_question_info(
+        [QuestionInfo(q.name, title_of(q.prompt, q.name), float(spec.points.get(q.name, 0)),
+                      q.manual) for q in questions(master)],
+        plan_dir,
+    )  # fmt: skip
     write_gradescope_zip(cfg, name, term, build_dir)
     if publish and term == cfg.course.term:
         publish_student(build_dir, paths.ASSIGNMENTS_DIR / name, assignment=name)

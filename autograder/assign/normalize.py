@@ -10,6 +10,12 @@ import nbformat
 
 from autograder.files import atomic_write_bytes, sha256_text
 
+INIT_CELL = (
+    "# Initialize Otter (the kit's: it says which `...` to fill in)\n"
+    "from autograder.student import Notebook\n"
+    'grader = Notebook("{name}.ipynb")'
+)
+
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
@@ -26,6 +32,10 @@ def normalize_notebook(
             cell.outputs = []
             cell.execution_count = None
     notebook.metadata["kit"] = {"assignment": assignment, "term": term, "variant": variant}
+    for cell in notebook.cells:  # otter's init cell -> the kit's (names the `...` to fill in)
+        if cell.cell_type == "code" and "otter.Notebook(" in cell.source:
+            cell.source = INIT_CELL.format(name=assignment)
+            break
     out = out or path
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, out)

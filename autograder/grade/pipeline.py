@@ -439,21 +439,24 @@ def _scored(
         if q is None:
             questions[name] = QuestionResult(name, 0.0, points, note="no test was run")
             continue
-        cases = tuple(
-            CaseResult(str(c["name"]), bool(c["hidden"]), bool(c["passed"]),
-                       c.get("points"), str(c.get("message", "")))
-            for c in q["cases"]
-        )  # fmt: skip
         score = float(q["score"])
         if not (math.isfinite(score) and -1e-9 <= score <= points + 1e-9):
             raise ValueError(f"scoring returned {score!r} of {points:g} points for {name}")
+        shares = split_points(points, [c.get("points") for c in q["cases"]])
+        cases = tuple(
+            CaseResult(str(c["name"]), bool(c["hidden"]), bool(c["passed"]), share,
+                       _no_host_paths(str(c.get("message", ""))))
+            for c, share in zip(q["cases"], shares, strict=True)
+        )  # fmt: skip
+        if abs(sum(shares) - points) < 0.005:  # shares in cents: the points shown add up exactly
+            score = round(sum(c.points for c in cases if c.passed), 2)
         questions[name] = QuestionResult(name, min(max(score, 0.0), points), points, cases)
     seen: dict[int, CellReport] = {}  # the sandbox may claim cells the notebook does not have
     for c in verdict["cells"]:
         index = int(c["index"])
         if 0 <= index < code_cells and index not in seen:
-            seen[index] = CellReport(index, str(c["status"]), str(c.get("error", "")),
-                                     float(c.get("seconds", 0)))  # fmt: skip
+            error = _no_host_paths(str(c.get("error", "")))
+            seen[index] = CellReport(index, str(c["status"]), error, float(c.get("seconds", 0)))
     cells = tuple(seen[i] for i in sorted(seen))
     failed = sum(c.status != "ok" for c in cells)
     reasons = [NOTES[n] for n in verdict.get("notes", []) if n in NOTES]
@@ -472,6 +475,28 @@ def _scored(
         term=batch.term,
         **details,
     )
+
+
+def _no_host_paths(text: str) -> str:
+    """The grader's own folders never reach a student: its package and checkout become names."""
+    for folder, name in ((paths.PACKAGE_DIR, "<grader>"), (paths.REPO_ROOT, "<kit>")):
+        text = text.replace(str(folder), name)
+    return text
+
+
+def split_points(possible: float, given: list) -> list[float]:
+    """Each case's points in cents: cases with points keep them (rounded); the rest share what
+    remains equally, the odd cents going to the first ones (otter's equal shares, made exact:
+    2 points over 3 cases are 0.67 + 0.67 + 0.66, never 0.666667 three times)."""
+    cents = [round(float(g) * 100) if g is not None else None for g in given]
+    fixed = sum(c for c in cents if c is not None)
+    shared = [i for i, c in enumerate(cents) if c is None]
+    if shared:
+        left = max(0, round(possible * 100) - fixed)
+        base, extra = divmod(left, len(shared))
+        for rank, i in enumerate(shared):
+            cents[i] = base + (1 if rank < extra else 0)
+    return [c / 100 for c in cents]
 
 
 def _link_keras_datasets(kit: AssignmentKit, data_env: dict[str, str], home: Path) -> None:

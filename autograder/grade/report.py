@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import contextlib
-import re
 import shlex
 import statistics
 import sys
@@ -16,6 +15,15 @@ from pathlib import Path
 from autograder import paths
 from autograder.config import Assignment
 from autograder.files import atomic_write_json, atomic_write_text, write_csv
+from autograder.grade import summary
+from autograder.grade.feedback import (
+    QuestionInfo,
+    blocks,
+    points_text,
+    read_question_info,
+    to_html,
+    to_markdown,
+)
 from autograder.gradebook.corrections import ensure_overrides_file
 from autograder.gradebook.tally import FinalGrade, Gradebook, tally
 from autograder.results import Status, SubmissionResult
@@ -27,14 +35,7 @@ def record(out: Path, result: SubmissionResult, assignment: Assignment) -> None:
     """Write one submission's result and a first feedback as soon as it is known (the tally at
     the end of the batch rewrites the feedback with manual scores, corrections and lateness)."""
     atomic_write_json(out / "results" / f"{result.submission}.json", result.to_gradescope())
-    atomic_write_text(out / "feedback" / f"{result.submission}.md", feedback(result, assignment))
-
-
-def _quoted(text: str) -> str:
-    """Student-controlled text as a fenced block: no Markdown or HTML in it is interpreted."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}text\n{text}\n{fence}"
+    write_feedback(out, result, assignment, None, questions=question_info(assignment, [result]))
 
 
 def feedback(
@@ -43,75 +44,44 @@ def feedback(
     grade: FinalGrade | None = None,
     *,
     counted: bool = True,
+    questions: list[QuestionInfo] | None = None,
 ) -> str:
-    """The student's feedback. With ``grade`` (the tally) it shows the final grade: manual
-    scores and comments, corrections with their reasons, and the late penalty."""
-    lines = [
-        f"# {assignment.title or assignment.name}: feedback",
-        "",
-        f"Submission `{result.submission}`",
-        "",
-    ]
-    if grade is not None and not counted:
-        lines += [
-            f"**This submission does not count**: your latest submission, "
-            f"`{grade.result.submission}`, is the one graded. Its scores below are for your "
-            "information.",
-            "",
-        ]
-    if grade is not None and counted:
-        if grade.total is None:
-            lines.append(
-                f"**Score: pending** (graded by hand, not yet: {', '.join(grade.pending)}); "
-                f"auto-graded so far: {result.total:g} / {result.possible:g}"
-            )
-        else:
-            lines.append(
-                f"**Score: {grade.total:g} / {grade.possible:g}** (status: {result.status})"
-            )
-        if grade.late.note:
-            penalty = f": {grade.penalty:g} points off" if grade.penalty else ""
-            lines += ["", f"Late work{penalty}. {grade.late.note}."]
-        for note in grade.adjustments:
-            lines += ["", "Corrected by your grader:", "", _quoted(note)]
-    else:
-        lines.append(f"**Score: {result.total:g} / {result.possible:g}** (status: {result.status})")
-    if result.reason:
-        lines += ["", _quoted(result.reason)]
-    scores = grade.scores if grade is not None and counted else {}
-    for q in result.questions.values():
-        shown = scores.get(q.name)
-        points = shown.points if shown is not None and shown.points is not None else q.score
-        lines += ["", f"## {q.name}: {points:g} / {q.possible:g}", ""]
-        if not q.cases:
-            lines.append(_quoted(q.note) if q.note else "")
-        for case in q.cases:
-            kind = "hidden" if case.hidden else "public"
-            lines.append(f"- {kind} test {case.name}: {'passed' if case.passed else 'failed'}")
-            if not case.hidden and not case.passed and case.message:
-                lines += ["", _quoted(case.message), ""]
-    for score in scores.values():
-        if not score.manual:
-            continue
-        points = "not graded yet" if score.points is None else f"{score.points:g}"
-        lines += ["", f"## {score.name}: {points} / {score.possible:g} (graded by hand)", ""]
-        if score.note:
-            lines.append(_quoted(score.note))
-    bad_cells = [c for c in result.cells if c.status != "ok"]
-    if bad_cells:
-        lines += ["", "## Cells that did not finish", ""]
-        for cell in bad_cells[:MAX_LISTED_CELLS]:
-            lines += [f"- code cell {cell.index + 1}:", "", _quoted(cell.error or cell.status), ""]
-        if len(bad_cells) > MAX_LISTED_CELLS:
-            lines.append(f"- and {len(bad_cells) - MAX_LISTED_CELLS} more")
-    if assignment.manual and grade is None:
-        lines += ["", f"Questions graded by hand later: {', '.join(assignment.manual)}."]
-    return "\n".join(lines) + "\n"
+    """The student's feedback as Markdown (``feedback.blocks`` says what it holds)."""
+    return to_markdown(blocks(result, assignment, grade, counted=counted, questions=questions))
 
 
-def grades_header(book: Gradebook) -> list[str]:
-    questions = list(dict.fromkeys(q for g in book.grades for q in g.scores))
-    return ["student", "name", "submission", *questions, *GRADES_COLUMNS]
+def write_feedback(
+    out: Path,
+    result: SubmissionResult,
+    assignment: Assignment,
+    grade: FinalGrade | None,
+    *,
+    counted: bool = True,
+    questions: list[QuestionInfo] | None = None,
+) -> None:
+    items = blocks(result, assignment, grade, counted=counted, questions=questions)
+    atomic_write_text(out / "feedback" / f"{result.submission}.md", to_markdown(items))
+    atomic_write_text(out / "feedback" / f"{result.submission}.html", to_html(items))
+
+
+def question_info(assignment: Assignment, results: list[SubmissionResult]) -> list[QuestionInfo]:
+    """The questions in notebook order with their titles, from the build the results were
+    graded with (none known: their order in the results, manual questions last)."""
+    for term in dict.fromkeys(r.term for r in results if r.term):
+        found = read_question_info(paths.BUILD_DIR / term / assignment.name / "autograder" / "plan")
+        if found:
+            return found
+    names = list(dict.fromkeys(q for r in results for q in r.questions))
+    names += [q for q in assignment.manual if q not in names]
+    return [QuestionInfo(n, n, float(assignment.points.get(n, 0)), n in assignment.manual)
+            for n in names]  # fmt: skip
+
+
+def grades_header(book: Gradebook, questions: list[QuestionInfo] | None = None) -> list[str]:
+    names = list(dict.fromkeys(q for g in book.grades for q in g.scores))
+    order = [q.name for q in questions or []]
+    names.sort(key=lambda n: order.index(n) if n in order else len(order))
+    return ["student", "name", "submission", *names, *GRADES_COLUMNS]
 
 
 GRADES_COLUMNS = (
@@ -120,9 +90,9 @@ GRADES_COLUMNS = (
 )  # fmt: skip
 
 
-def grades_rows(book: Gradebook) -> list[list[object]]:
+def grades_rows(book: Gradebook, questions: list[QuestionInfo] | None = None) -> list[list[object]]:
     """``grades.csv``: one row per student, the submission that counts, the final grade."""
-    header = grades_header(book)
+    header = grades_header(book, questions)
     questions = header[3 : -len(GRADES_COLUMNS)]
     rows: list[list[object]] = [header]
     for g in book.grades:
@@ -144,60 +114,32 @@ def grades_rows(book: Gradebook) -> list[list[object]]:
 
 def write_outputs(out: Path, assignment: Assignment, *, build: str | None = None) -> Gradebook:
     """Tally the whole folder (this batch and earlier ones, with manual scores, corrections and
-    lateness) into grades.csv, every feedback file and summary.png."""
+    lateness) into grades.csv, every feedback file (Markdown and HTML), summary.png and
+    summary.html."""
     book = tally(out, assignment, build=build)
+    questions = question_info(assignment, book.results)
     ensure_overrides_file(out)
-    write_csv(out / "grades.csv", grades_rows(book))
+    write_csv(out / "grades.csv", grades_rows(book, questions))
     for result in book.results:
         grade = next(
             (g for g in book.grades if result.submission
              in (g.result.submission, *(o.submission for o in g.others))),
             None,
         )  # fmt: skip
-        text = feedback(result, assignment, grade, counted=book.counted(result))
-        atomic_write_text(out / "feedback" / f"{result.submission}.md", text)
-    summary_plot(out / "summary.png", book)
+        write_feedback(out, result, assignment, grade, counted=book.counted(result),
+                       questions=questions)  # fmt: skip
+    summary.write_summary(out, book, questions)
     return book
 
 
-def summary_plot(path: Path, book: Gradebook) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    totals = [g.total for g in book.grades if g.total is not None]
-    possible = book.possible or 1
-    questions = grades_header(book)[3 : -len(GRADES_COLUMNS)]
-    rates = []
-    for q in questions:
-        full = [
-            s.points is not None and s.points >= s.possible - 1e-9 and s.possible > 0
-            for g in book.grades
-            if (s := g.scores.get(q)) is not None
-        ]
-        rates.append(sum(full) / len(full) if full else 0)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
-    left.hist(totals, bins=min(20, max(5, len(totals))), range=(0, possible), color="#3b75af")
-    left.set(
-        title=f"Final grades ({len(totals)} students)",
-        xlabel=f"total / {possible:g}",
-        ylabel="submissions",
-    )
-    right.barh(questions, rates, color="#519e3e")
-    right.set(title="Full marks per question", xlabel="fraction of submissions", xlim=(0, 1))
-    right.invert_yaxis()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100, metadata={"Software": None})
-    plt.close(fig)
-
-
 def table(results: list[SubmissionResult]) -> str:
-    header = f"{'submission':<34} {'status':<8} {'auto score':>11}  reason"
+    """The terminal table: full submission names (the column is as wide as the longest)."""
+    width = max([len("submission"), *(len(r.submission) for r in results)])
+    header = f"{'submission':<{width}} {'status':<8} {'auto score':>11}  reason"
     lines = [header, "-" * len(header)]
     for r in sorted(results, key=lambda r: r.submission):
-        score = f"{r.total:g}/{r.possible:g}"
-        lines.append(f"{r.submission[:34]:<34} {r.status:<8} {score:>11}  {r.reason[:60]}")
+        score = f"{points_text(r.total)}/{points_text(r.possible)}"
+        lines.append(f"{r.submission:<{width}} {r.status:<8} {score:>11}  {r.reason[:80]}")
     counts = {s: sum(r.status == s for r in results) for s in Status}
     lines.append("  ".join(f"{s}: {n}" for s, n in counts.items() if n))
     modes = sorted({r.isolation for r in results if r.isolation})

@@ -188,3 +188,30 @@ def test_a_cell_that_swallows_its_timeout_is_still_stopped_and_the_next_cell_run
     assert time.monotonic() - started < 10
     assert [c["status"] for c in report] == ["timeout", "timeout", "ok"]
     assert namespace["after"] == 1
+
+
+def test_a_cell_error_points_at_the_students_own_line():
+    """Feedback names the student's line and exception, not the library's or the grader's."""
+    import signal
+
+    from autograder.grade.sandbox import harness
+
+    previous = signal.signal(signal.SIGALRM, harness.DEADLINE.on_signal)
+    cells = [
+        "import json\ndef first(items):\n    return items[5]\n\nfirst([1])",
+        "json.loads('{')",
+        "x = (",
+    ]
+    from IPython.core.interactiveshell import InteractiveShell
+
+    if InteractiveShell.initialized():  # one shell per process: the sandbox makes exactly one
+        type(InteractiveShell.instance()).clear_instance()
+    try:
+        report = harness.run_cells(cells, harness.make_shell({"__name__": "__main__"}), 5)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    index, decode, syntax = (c["error"] for c in report)
+    assert index.startswith("line 3: return items[5]\n") and "IndexError" in index
+    assert decode.startswith("line 1: json.loads('{')\n") and "JSONDecodeError" in decode
+    assert "SyntaxError" in syntax and "ipython-input" not in syntax
+    assert all("/" not in c["error"].split("\n")[-1] for c in report)  # no file paths

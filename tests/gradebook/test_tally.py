@@ -85,7 +85,7 @@ def test_manual_scores_and_overrides_enter_totals_feedback_and_survive_regrades(
     ann = rows(folder)["canvas:1"]
     assert float(ann["total"]) == 1 + 0 + 1.5
     text = (folder / "feedback" / "ann-2.md").read_text()
-    assert "thin argument" in text and "q_essay: 1.5 / 2 (graded by hand)" in text
+    assert "thin argument" in text and "q_essay: 1.5 / 2, graded by hand" in text
     assert "does not count" in (folder / "feedback" / "ann-1.md").read_text()
     # bo is graded again (a new result replaces his): the corrections stay in force
     write_results(folder, [make_result("bo", who("canvas:2", "bo"), {"q_model": 1}, AUTO)])

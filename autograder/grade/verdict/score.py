@@ -9,15 +9,31 @@ plain data for the pipeline; a refused answer is written as ``{"refused": reason
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
 from autograder.grade.protocol import ArrayStore, write_json
 from autograder.grade.verdict.response import BadResponse, load_response
 from autograder.grade.verdict.standins import decode
-from autograder.grade.verdict.testfiles import import_test_runner_only, load_test_files
+from autograder.grade.verdict.testfiles import (
+    case_hint,
+    import_test_runner_only,
+    load_test_files,
+)
 
-HIDDEN_FAILED = "hidden test failed"
+HIDDEN_FAILED = "hidden test failed"  # a hidden case without an authored hint
+
+
+def plain_message(message: str) -> str:
+    """A public check's message in the student's terms: the check's line (public tests are the
+    student's to read) and the reason, without the grader's internal type names."""
+    message = message.removeprefix("❌ Test case failed\n").removeprefix("✅ ")
+    message = re.sub(r"^Error at line \d+ in test (\w+):", r"The check in \1 that failed:", message)
+    message = re.sub(r"(?m)^RemoteValueError: ", "", message)
+    message = re.sub(r"(?m)^AssertionError: ?$", "AssertionError (the check's condition is false)",
+                     message)  # fmt: skip
+    return re.sub(r"<missing (\w+): ([^>]*)>", r"\1 (\2)", message)
 
 
 def build_environment(response_dir: Path) -> tuple[dict, dict]:
@@ -49,10 +65,11 @@ def score(tests_dir: Path, response_dir: Path) -> dict:
                     "hidden": hidden,
                     "passed": bool(result.passed),
                     "points": result.test_case.points,
-                    # hidden tests: pass/fail only; their messages would quote the test source
-                    "message": (HIDDEN_FAILED if not result.passed else "passed")
+                    # hidden tests: their authored hint only (what was checked); their own
+                    # messages would quote the test source or the expected values
+                    "message": (case_hint(result.test_case) or HIDDEN_FAILED)
                     if hidden
-                    else str(result.message)[:4000],
+                    else plain_message(str(result.message))[:4000],
                 }
             )
         questions[test_file.name] = {

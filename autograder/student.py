@@ -1,0 +1,105 @@
+"""What a student's notebook checks its answers with: otter's ``Notebook``, made to say what to
+do. ``grader.check("q")`` on an answer still ``...`` (or a name not yet defined) names the name
+and the line to fill in instead of failing inside a test (``TypeError: object of type 'ellipsis'
+has no len()``); the notebook is found under whatever name the student saved it.
+
+In the grading sandbox this module is replaced by a stand-in, as otter is: nothing here runs
+where a verdict is decided.
+"""
+
+from __future__ import annotations
+
+import ast
+import glob
+import inspect
+import os
+import re
+from pathlib import Path
+
+import otter
+
+
+def this_notebook(default: str | None) -> str | None:
+    """The notebook's own file: Jupyter's session path, VS Code's, the default when it exists,
+    else the only notebook in the folder."""
+    for candidate in (os.environ.get("JPY_SESSION_NAME"), _vscode_path(), default):
+        if candidate and os.path.isfile(candidate):
+            return candidate
+    found = [p for p in glob.glob("*.ipynb") if not p.startswith(".")]
+    return found[0] if len(found) == 1 else default
+
+
+def _vscode_path() -> str | None:
+    try:
+        return get_ipython().user_ns.get("__vsc_ipynb_file__")  # type: ignore[name-defined]  # noqa: F821
+    except NameError:
+        return None
+
+
+class Notebook(otter.Notebook):
+    def __init__(self, nb_path: str | None = None, **kwargs):
+        super().__init__(this_notebook(nb_path), **kwargs)
+
+    def check(self, question: str, global_env: dict | None = None):
+        if global_env is None:
+            global_env = inspect.currentframe().f_back.f_globals
+        problems = unfilled(question, global_env, Path(self._tests_dir))
+        if problems:
+            return Unfilled(question, problems)
+        return super().check(question, global_env)
+
+
+class Unfilled:
+    """What ``check`` shows for a question whose answer is not written yet."""
+
+    def __init__(self, question: str, problems: list[str]):
+        self.question, self.problems = question, problems
+
+    def __repr__(self) -> str:
+        lines = [f"{self.question} is not ready to check:"] + [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        items = "".join(f"<li>{html.escape(p)}</li>" for p in self.problems)
+        return f"<p><strong>{html.escape(self.question)}</strong> is not ready to check:</p>" \
+            f"<ul>{items}</ul>"  # fmt: skip
+
+
+def unfilled(question: str, env: dict, tests_dir: Path) -> list[str]:
+    """The names the question's checks read that are still ``...`` or not defined."""
+    path = tests_dir / f"{question}.py"
+    if not path.is_file():
+        return []
+    names: list[str] = []
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.FunctionDef):
+            names += [a.arg for a in node.args.args if a.arg != "env" and a.arg not in names]
+    problems = []
+    for name in names:
+        if name not in env:
+            problems.append(f"`{name}` is not defined yet: write it and run its cell")
+        elif _holds_ellipsis(env[name]):
+            where = _where_assigned(name, env)
+            problems.append(f"`{name}` is still `...`{where}: fill it in and run the cell")
+    return problems
+
+
+def _holds_ellipsis(value, depth: int = 0) -> bool:
+    if value is Ellipsis:
+        return True
+    if depth < 2 and isinstance(value, (tuple, list)):
+        return any(_holds_ellipsis(v, depth + 1) for v in value[:50])
+    return False
+
+
+def _where_assigned(name: str, env: dict) -> str:
+    """`` (cell In[12], line 3)`` for the latest cell that sets ``name = ...``, if known."""
+    cells = env.get("In") or []
+    pattern = re.compile(rf"(^|[\s,(]){re.escape(name)}\b[^=\n]*=\s*\.\.\.\s*(#.*)?$")
+    for number in range(len(cells) - 1, 0, -1):
+        for line_number, line in enumerate(str(cells[number]).splitlines(), start=1):
+            if pattern.search(line):
+                return f" (cell In[{number}], line {line_number}: {line.strip()})"
+    return ""

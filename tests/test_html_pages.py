@@ -1,0 +1,97 @@
+"""The feedback page, the class summary and the review page, opened in a real headless browser
+(Debian's chromium, driven by playwright): they render, run no script a student wrote, fetch
+nothing, and show the student's text as text."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import COURSE, make_result, write_results
+
+from autograder.config import load_config
+from autograder.grade import report
+from autograder.results import CellReport, Identity
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ATTACK = (
+    "<script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\">"
+    "<a href=\"javascript:document.title='pwned'\">x</a> ``` **bold** # heading"
+)
+POSSIBLE = {"q_model": 3.0, "q_train": 2.0}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def folder(tmp_path):
+    config = tmp_path / "grading.toml"
+    config.write_text(
+        COURSE + "[assignments.demo]\ntitle = 'Demo'\nmanual = ['q_essay']\n"
+        "[assignments.demo.points]\nq_model = 3\nq_train = 2\nq_essay = 2\n"
+    )
+    spec = load_config(config).assignment("demo")
+    mallory = make_result(
+        "mallory", Identity(key="moodle:1", name=f"Mal {ATTACK}", lms="moodle", lms_id="1"),
+        {"q_model": 1.0}, POSSIBLE, reason=f"1 cell(s) failed {ATTACK}",
+        answers={"q_essay": ATTACK},
+    )  # fmt: skip
+    mallory = type(mallory)(**{**mallory.__dict__, "cells": (CellReport(0, "error", ATTACK),)})
+    zhang = make_result("zhang", Identity(key="moodle:2", name="张伟", lms="moodle", lms_id="2"),
+                        {"q_model": 3.0, "q_train": 2.0}, POSSIBLE)  # fmt: skip
+    out = write_results(tmp_path / "out", [mallory, zhang])
+    report.write_outputs(out, spec)
+    from autograder.review.main import main as review
+
+    review(assignment="demo", from_dir=str(out), config=str(config))
+    return out
+
+
+def open_page(browser, path: Path):
+    page = browser.new_page()
+    requests: list[str] = []
+    dialogs: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return page, requests, dialogs
+
+
+@pytest.mark.parametrize("name", ["feedback/mallory.html", "summary.html", "review/q_essay.html"])
+def test_pages_render_run_no_student_script_and_fetch_nothing(browser, folder, name):
+    page, requests, dialogs = open_page(browser, folder / name)
+    assert page.title() != "pwned" and "pwned" not in page.evaluate("document.title")
+    assert page.locator("h1").count() == 1 and page.locator("h1").inner_text().strip()
+    assert page.locator("script").count() == 0  # the student's <script> is text, not an element
+    assert page.locator("img[src='x']").count() == 0
+    assert dialogs == []
+    assert all(u.startswith(("file://", "data:")) for u in requests), requests
+    if name != "summary.html":
+        assert "<script>document.title='pwned'</script>" in page.inner_text("body")
+
+
+def test_feedback_page_shows_questions_in_order_with_points(browser, folder):
+    page, *_ = open_page(browser, folder / "feedback" / "zhang.html")
+    headings = page.locator("h2").all_inner_texts()
+    assert [h.split(":")[0] for h in headings] == ["q_model", "q_train", "q_essay"]
+    assert "Score: pending" in page.inner_text("body")
+
+
+def test_summary_links_each_students_feedback(browser, folder):
+    page, *_ = open_page(browser, folder / "summary.html")
+    assert "张伟" in page.inner_text("body")
+    page.click("text=zhang")
+    page.wait_for_load_state("load")
+    assert page.url.endswith("feedback/zhang.html") and "张伟" in page.inner_text("body")
+    page.go_back()
+    assert page.locator("img").evaluate("img => img.naturalWidth") > 100  # the embedded plot

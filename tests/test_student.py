@@ -1,0 +1,38 @@
+"""The student-side checker: an unfilled `...` is named with its line; any file name works."""
+
+from __future__ import annotations
+
+import shutil
+
+from autograder import paths
+
+EMPTY_NOTEBOOK = '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+
+
+def test_an_unfilled_answer_names_the_name_and_line(tmp_path, monkeypatch):
+    from autograder.student import Notebook
+
+    shutil.copytree(paths.ASSIGNMENTS_DIR / "mlp" / "tests", tmp_path / "tests")
+    (tmp_path / "my renamed copy.ipynb").write_text(EMPTY_NOTEBOOK)
+    monkeypatch.chdir(tmp_path)
+    grader = Notebook("mlp.ipynb")  # the student renamed the file: still found
+    assert grader._notebook == "my renamed copy.ipynb"
+    cells = ["", "import numpy as np", "model = keras.Sequential()\nmodel_list = ..."]
+    result = grader.check("q_model", {"In": cells, "model": object(), "model_list": ...})
+    text = repr(result)
+    assert "`model_list` is still `...` (cell In[2], line 2: model_list = ...)" in text
+    assert "model`" not in text.replace("model_list`", "")  # only the unfilled name
+    assert "not defined yet" in repr(grader.check("q_model", {"model": ...}))
+    html = result._repr_html_()
+    assert "<li>" in html and "<script" not in html
+
+
+def test_a_filled_answer_goes_to_otters_own_check(tmp_path, monkeypatch):
+    from autograder.student import Notebook, Unfilled
+
+    shutil.copytree(paths.ASSIGNMENTS_DIR / "mlp" / "tests", tmp_path / "tests")
+    (tmp_path / "homework.ipynb").write_text(EMPTY_NOTEBOOK)
+    monkeypatch.chdir(tmp_path)
+    grader = Notebook("mlp.ipynb")
+    result = grader.check("q_drill_params", {"drill_params": 12})
+    assert not isinstance(result, Unfilled) and result.passed_all_public
