@@ -70,7 +70,7 @@ def test_mlp_corpus_gets_its_exact_scores(mlp_build, tmp_path):
     result = json.loads((tmp_path / "results" / "wrong_sizes.json").read_text())
     assert {"score", "tests", "execution_time"} <= set(result)  # Gradescope results.json shape
     feedback = (tmp_path / "feedback" / "wrong_sizes.md").read_text()
-    assert "q_model: 0 / 3" in feedback and "hidden test" in feedback
+    assert "(q_model): 0 / 3" in feedback and "hidden check" in feedback
     hidden_source = (mlp_build / "autograder" / "tests" / "q_model.py").read_text()
     assert "assert_mlp" in hidden_source and "assert_mlp" not in feedback
     keras3 = (tmp_path / "feedback" / "bug_keras3_import.md").read_text()
