@@ -35,6 +35,9 @@ def _wanted_spec(env: dict[str, str]) -> dict:
         ["-Xfrozen_modules=off"] if platform.python_implementation() == "CPython" else None
     )
     spec = get_kernel_dict(None, python_arguments)
+    # TensorFlow's C++ start-up lines (oneDNN, "no CUDA") go to the server's terminal, not into
+    # the student's cells; Python warnings still show in the notebook
+    spec["argv"] = [*spec["argv"], "--IPKernelApp.capture_fd_output=False"]
     spec.update(display_name=DISPLAY_NAME, env=env)
     return spec
 
@@ -56,6 +59,7 @@ def install(env: dict[str, str], *, prefix: str | None = None) -> tuple[Path, bo
         prefix=prefix or sys.prefix,
         env=dict(env),
     )
+    (folder / "kernel.json").write_text(json.dumps(_wanted_spec(env), indent=1))
     return folder, True
 
 

@@ -44,7 +44,7 @@ def main(*, config: str | None = None) -> int:
         results = grade_batch(samples(folders), assignment=name, config=config, out=out)
         print(report.table(results))
         print(
-            f"grades: {out / 'grades.csv'}; feedback: {out / 'feedback'}; "
-            f"plot: {out / 'summary.png'}"
+            f"grades: {out / 'grades.csv'}; feedback: {out / 'feedback'} (.md and .html); "
+            f"class summary: {out / 'summary.html'}"
         )
     return 0

@@ -149,7 +149,8 @@ def blocks(
                 what = f": {case.message}" if case.message and case.message != "passed" else ""
                 out.append(Block(f"li-{state}", f"{kind}{worth} {state}{what}"))
             else:
-                out.append(Block(f"li-{state}", f"{kind} {case.name}{worth} {state}"))
+                label = case.name.removeprefix(f"{name} - ")  # otter's "q_model - 1"
+                out.append(Block(f"li-{state}", f"{kind} {label}{worth} {state}"))
                 if not case.passed and case.message:
                     out.append(Block("pre", case.message))
     bad_cells = [c for c in result.cells if c.status != "ok"]

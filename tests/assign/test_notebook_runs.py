@@ -43,6 +43,8 @@ def test_solution_runs_top_to_bottom_in_jupyter(assignment_build, tmp_path):
     for cell in notebook.cells:
         if cell.cell_type == "code":
             assert not [o for o in cell.outputs if o.output_type == "error"], cell.source
+            text = "".join(str(o.get("text", "")) for o in cell.outputs)
+            assert "oneDNN" not in text and "cuInit" not in text, "TensorFlow noise in a cell"
             if cell.source.startswith("grader.check("):
                 checks.append("".join(str(o.get("data", o.get("text", ""))) for o in cell.outputs))
     public = list((paths.ASSIGNMENTS_DIR / name / "tests").glob("*.py"))

@@ -48,7 +48,7 @@ def _facts(result) -> dict:
     facts: dict = {}
     for cell in result.cells:
         if "FACTS" in cell.error:
-            facts.update(json.loads(cell.error[cell.error.index("FACTS") + 5 :]))
+            facts.update(json.loads(cell.error[cell.error.rindex("FACTS") + 5 :]))  # after the line
     return facts
 
 
