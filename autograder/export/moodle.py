@@ -15,6 +15,7 @@ from pathlib import Path
 
 from autograder.errors import UsageError
 from autograder.export.common import Export, comment, grade_text, label, number
+from autograder.gradebook.corrections import moodle_participant
 from autograder.gradebook.tables import read_table
 from autograder.gradebook.tally import Gradebook
 
@@ -32,10 +33,7 @@ def rows(book: Gradebook, *, title: str, roster: Path | None, column: str | None
     grades = {g.who.lms_id: g for g in book.grades if g.who.lms == "moodle"}
     matched, scaled = set(), set()
     for row in table.rows:
-        number_part = row["Identifier"].rsplit(" ", 1)[-1]
-        if not number_part.isdigit():
-            raise table.error(row, f"{row['Identifier']!r} is not Moodle's 'Participant N'")
-        grade = grades.get(number_part)
+        grade = grades.get(moodle_participant(table, row))
         cells = dict(row)
         if grade is None:
             export.no_submission.append(f"{row['Full name']} ({row['Identifier']})")

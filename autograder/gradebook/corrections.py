@@ -106,10 +106,7 @@ def read_times(path: Path, timezone: str) -> dict[str, str]:
     for row in table.rows:
         key, moment = row[key_column], row[time_column]
         if key_column == "Identifier":
-            number = key.rsplit(" ", 1)[-1]
-            if not number.isdigit():
-                raise table.error(row, f"{key!r} is not Moodle's 'Participant N'")
-            key = f"moodle:{number}"
+            key = f"moodle:{moodle_participant(table, row)}"
         if not key or moment in ("", "-"):
             continue
         try:
@@ -117,6 +114,15 @@ def read_times(path: Path, timezone: str) -> dict[str, str]:
         except ValueError as exc:
             raise table.error(row, str(exc)) from None
     return times
+
+
+def moodle_participant(table: Table, row: dict[str, str]) -> str:
+    """N of a Moodle worksheet's ``Identifier`` (``Participant N``, worded in the site's
+    language): the number the submission download's folder names carry."""
+    number = row["Identifier"].rsplit(" ", 1)[-1]
+    if not number.isdigit():
+        raise table.error(row, f"{row['Identifier']!r} is not Moodle's 'Participant N'")
+    return number
 
 
 def _student(table: Table, row: dict[str, str], students: set[str]) -> str:
