@@ -35,9 +35,14 @@ def questions(master: Path) -> list[Question]:
         prompt = source(cells[i + 1]) if i + 1 < len(cells) else ""
         found.append(
             Question(header.get("name", ""), header.get("manual", "").lower() == "true",
-                     re.sub(r"\s+", " ", prompt).strip())
+                     folded(prompt))
         )  # fmt: skip
     return found
+
+
+def folded(text: str) -> str:
+    """Whitespace runs as one space: prompts compare equal however a notebook wraps them."""
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def source(cell: dict) -> str:

@@ -10,11 +10,10 @@ run: this is text taken from checked JSON, capped in size.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from autograder.files import atomic_write_json
-from autograder.master import questions
+from autograder.master import folded, questions
 from autograder.master import source as _source
 from autograder.results import MAX_ANSWER_CHARS
 
@@ -52,7 +51,7 @@ def extract(notebook: dict, questions: list[dict]) -> dict[str, str]:
                 break
             if body.strip() not in PLACEHOLDERS:  # the skeleton's "type here" cell, left in
                 answer.append(body)
-        blocks.append((_plain(text.replace(BEGIN, "")), "\n\n".join(answer)))
+        blocks.append((folded(text.replace(BEGIN, "")), "\n\n".join(answer)))
     answers = {}
     for position, question in enumerate(questions):
         prompt = question["prompt"]
@@ -67,7 +66,3 @@ def extract(notebook: dict, questions: list[dict]) -> dict[str, str]:
             text = "(left blank)"
         answers[question["name"]] = text[:MAX_ANSWER_CHARS]
     return answers
-
-
-def _plain(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
