@@ -32,12 +32,13 @@ def run(*, root: Path, assignment: str, term: str) -> dict:
     from autograder.grade.pipeline import grade_batch
     from autograder.gradebook.tally import tally
 
+    spec = load_config().assignment(assignment)
     mode = strongest_mode()
     with tempfile.TemporaryDirectory(prefix="kit-gradescope-") as scratch:
         out = Path(scratch) / "out"
         grade_batch([root / "submission"], assignment=assignment, term=term, out=out,
                     jobs=1, progress=False, isolation=str(mode))  # fmt: skip
-        book = tally(out, load_config().assignment(assignment))
+        book = tally(out, spec)
     if not book.grades:
         raise FileNotFoundError("no notebook (.ipynb) or otter zip was found in the submission")
     counted = book.grades[0].result
@@ -45,7 +46,6 @@ def run(*, root: Path, assignment: str, term: str) -> dict:
     notes = [data["output"]]
     if len(book.results) > 1:
         notes.append(f"several notebooks were submitted; graded: {counted.file}")
-    spec = load_config().assignment(assignment)
     if spec.manual:
         notes.append(f"graded by hand later: {', '.join(spec.manual)}")
     if mode is not Mode.STRONG:
