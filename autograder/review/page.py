@@ -1,24 +1,23 @@
 """One self-contained HTML page per manual question: the prompt and every student's answer.
 
-Answers are student text: every character is escaped, and the page's Content-Security-Policy
-allows no script, no request and no form, so even a mistake in escaping could run nothing.
+Answers are student text: every character is escaped, and the page (``feedback.page``, the one
+page skeleton of the kit) has a Content-Security-Policy that allows no script, no request and
+no form, so even a mistake in escaping could run nothing.
 """
 
 from __future__ import annotations
 
 import html
 
+from autograder.grade.feedback import page
 from autograder.gradebook.tally import FinalGrade
 
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; form-action 'none'"
 STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 60em; color: #222; }
 header { border-bottom: 2px solid #3b75af; margin-bottom: 1em; }
 .prompt { background: #f3f6fa; padding: .8em 1em; border-radius: 4px; }
 article { border: 1px solid #ccc; border-radius: 4px; margin: 1em 0; padding: .5em 1em; }
 article h2 { font-size: 1em; margin: .3em 0; }
 .meta { color: #666; font-size: .9em; }
-pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #fafafa; padding: .6em; }
 .points { font-weight: bold; }
 """
 
@@ -46,15 +45,12 @@ def render(
             f'<span class="points">{e(given)}</span></div>'
             f"<pre>{e(answer)}</pre></article>"
         )
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-        f"<title>{e(title)}: {e(question)}</title><style>{STYLE}</style></head><body>"
+    return page(
+        f"{title}: {question}",
+        f"<style>{STYLE}</style>"
         f"<header><h1>{e(title)}: {e(question)} ({possible:g} points)</h1>"
         f'<p class="prompt">{e(prompt)}</p>'
         f"<p>{len(grades)} answers. Enter points and a comment per student in "
         "<code>manual.csv</code>, then run <code>autograder tally</code>.</p></header>"
-        + "".join(articles)
-        + "</body></html>\n"
+        + "".join(articles),
     )
