@@ -120,14 +120,10 @@ def write_outputs(out: Path, assignment: Assignment, *, build: str | None = None
     questions = question_info(assignment, book.results)
     ensure_overrides_file(out)
     write_csv(out / "grades.csv", grades_rows(book, questions))
+    grades = book.by_submission()
     for result in book.results:
-        grade = next(
-            (g for g in book.grades if result.submission
-             in (g.result.submission, *(o.submission for o in g.others))),
-            None,
-        )  # fmt: skip
-        write_feedback(out, result, assignment, grade, counted=book.counted(result),
-                       questions=questions)  # fmt: skip
+        grade, counted = grades.get(result.submission, (None, False))
+        write_feedback(out, result, assignment, grade, counted=counted, questions=questions)
     summary.write_summary(out, book, questions)
     return book
 

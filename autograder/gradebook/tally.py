@@ -94,8 +94,15 @@ class Gradebook:
     def grade_of(self, key: str) -> FinalGrade | None:
         return next((g for g in self.grades if g.who.key == key), None)
 
-    def counted(self, result: SubmissionResult) -> bool:
-        return any(g.result.submission == result.submission for g in self.grades)
+    def by_submission(self) -> dict[str, tuple[FinalGrade, bool]]:
+        """submission -> (the first student's grade it belongs to, whether it counts for
+        anyone): one pass, where asking per submission would be quadratic in the class."""
+        counted = {g.result.submission for g in self.grades}
+        found: dict[str, tuple[FinalGrade, bool]] = {}
+        for g in self.grades:
+            for submission in (g.result.submission, *(o.submission for o in g.others)):
+                found.setdefault(submission, (g, submission in counted))
+        return found
 
     @property
     def possible(self) -> float:
