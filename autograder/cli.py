@@ -23,6 +23,7 @@ VERB_MODULES = {
     "grade": "autograder.grade.main",
     "tally": "autograder.gradebook.main",
     "review": "autograder.review.main",
+    "similarity": "autograder.similarity.main",
     "export": "autograder.export.main",
     "demo": "autograder.demo.main",
 }
@@ -33,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="autograder",
         description="Keras course kit: build and grade assignments.",
         epilog="exit codes: 0 ok, 1 self-check failed, 2 usage/config/gradebook error, "
-        "3 data missing, 4 not built, 5 sandbox unavailable, 70 internal error, 130 interrupted",
+        "3 data missing, 4 not built, 5 sandbox unavailable, 6 cluster unavailable, "
+        "70 internal error, 130 interrupted",
     )
     parser.add_argument("--config", help="grading.toml to use (default: the repository's)")
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -75,6 +77,16 @@ def _parser() -> argparse.ArgumentParser:
         help="sandbox strength (default strong; weaker ones are named in every result)",
     )
     grade.add_argument(
+        "--similarity",
+        action="store_true",
+        help="also write the similarity report (similarity.html, similarity.csv)",
+    )
+    grade.add_argument(
+        "--scheduler",
+        help="grade on this Dask cluster: tcp://HOST:PORT or a scheduler file "
+        "(default: grading.scheduler; none: here)",
+    )
+    grade.add_argument(
         "--cold",
         action="store_true",
         help="start fresh jailed processes per submission instead of warm templates (debugging)",
@@ -96,6 +108,20 @@ def _parser() -> argparse.ArgumentParser:
     review.add_argument(
         "--from", dest="from_dir", help="grading folder (default: grades/ASSIGNMENT)"
     )
+
+    similar = verbs.add_parser(
+        "similarity", help="rank pairs of submissions sharing student-written code (no grading)"
+    )
+    similar.add_argument("paths", nargs="+", help=".ipynb, otter .zip, or folders of them")
+    similar.add_argument("--assignment", required=True)
+    similar.add_argument("--out", help="output folder (default: grades/ASSIGNMENT)")
+    similar.add_argument(
+        "--against", action="append", help="an earlier term's submissions folder (repeatable)"
+    )
+    similar.add_argument(
+        "--solution", action="store_true", help="also compare with the published solution"
+    )
+    similar.add_argument("--term", help="the term whose skeleton is subtracted (default: current)")
 
     export = verbs.add_parser("export", help="write grades as the LMS's import file")
     export.add_argument("--out", required=True, help="file to write")

@@ -235,6 +235,7 @@ class GradingConfig:
     data: DataSources
     jobs: int
     assignments: dict[str, Assignment]
+    scheduler: str = ""  # a Dask scheduler's address or scheduler file: grade on that cluster
 
     def assignment(self, name: str) -> Assignment:
         try:
@@ -272,9 +273,10 @@ def _build(path: Path, raw: dict) -> GradingConfig:
     check_term(course.term)
     data = _dataclass_from(DataSources, raw.get("data", {}), "data")
     grading = _table(raw, "grading")
-    _only_keys(grading, {"jobs"}, "grading")
+    _only_keys(grading, {"jobs", "scheduler"}, "grading")
     jobs = _typed(grading.get("jobs", 2), int, "grading.jobs")
     _positive(jobs, "grading.jobs")
+    scheduler = _typed(grading.get("scheduler", ""), str, "grading.scheduler").strip()
     assignments = {}
     for name, table in _table(raw, "assignments").items():
         where = f"assignments.{name}"
@@ -286,7 +288,14 @@ def _build(path: Path, raw: dict) -> GradingConfig:
         assignment.validate(where)
         _check_against_master(assignment, where)
         assignments[name] = assignment
-    return GradingConfig(path=path, course=course, data=data, jobs=jobs, assignments=assignments)
+    return GradingConfig(
+        path=path,
+        course=course,
+        data=data,
+        jobs=jobs,
+        assignments=assignments,
+        scheduler=scheduler,
+    )
 
 
 def _table(raw: dict, key: str) -> dict:

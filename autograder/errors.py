@@ -68,6 +68,13 @@ class SandboxUnavailable(KitError):
     exit_code = 5
 
 
+class ClusterError(KitError):
+    """The Dask cluster (``--scheduler``) cannot be reached, or one of its workers cannot grade
+    (another kit version, no sandbox, missing data); grading stops, ``--resume`` goes on."""
+
+    exit_code = 6
+
+
 class SubmissionError(KitError):
     """One submission is unusable (not a notebook, odd zip, wrong assignment).
 
@@ -83,6 +90,7 @@ EXIT_CODES = {
     3: "dataset missing or corrupt",
     4: "assignment not built or build failed",
     5: "the required sandbox is not available here",
+    6: "the cluster cannot be reached or one of its workers cannot grade",
     70: "internal error (a bug: rerun with AUTOGRADER_DEBUG=1 for the traceback)",
     130: "interrupted",
 }

@@ -11,6 +11,10 @@ peak memory per job (PSS of the grader's whole process tree, sampled, divided by
 the throughput ratios.
 
     .venv/bin/python benchmarks/grading.py [--jobs 2] [--assignment mlp ...] [--no-otter]
+                                           [--cluster]
+
+``--cluster`` also grades mlp on a loopback Dask cluster of ``--jobs`` one-thread workers and
+prints its overhead per submission against the local ``--jobs`` pool.
 """
 
 from __future__ import annotations
@@ -155,14 +159,33 @@ class KitRun:
         return line + f"; peak {self.peak_per_job_mb:.0f} MB per job (PSS)"
 
 
-def grade_with_kit(folder: Path, assignment: str, jobs: int, out: Path, *, cold: bool) -> KitRun:
+def grade_with_kit(
+    folder: Path, assignment: str, jobs: int, out: Path, *, cold: bool, scheduler: str = ""
+) -> KitRun:
     with PeakSampler() as sampler:
         started = time.monotonic()
         results = grade_batch([folder], assignment=assignment, jobs=jobs, out=out,
-                              progress=False, cold=cold)  # fmt: skip
+                              progress=False, cold=cold, scheduler=scheduler)  # fmt: skip
         wall = time.monotonic() - started
     label = "autograder grade --cold" if cold else "autograder grade"
+    if scheduler:
+        label = f"dask, {jobs} local workers"
     return KitRun(label, wall, results, sampler.peak / jobs)
+
+
+def grade_on_loopback_cluster(folder: Path, assignment: str, jobs: int, work: Path) -> KitRun:
+    """The same batch on a Dask cluster of ``jobs`` one-thread workers on this machine (the
+    workers' memory is outside the sampled tree: no peak is printed for it)."""
+    from distributed import Client
+
+    from autograder.grade.cluster.loopback import loopback_cluster
+
+    (work / "cluster").mkdir(parents=True)
+    with loopback_cluster(work / "cluster", workers=jobs) as cluster:
+        with Client(scheduler_file=str(cluster.scheduler_file), timeout=60) as client:
+            client.wait_for_workers(jobs, timeout=120)
+        return grade_with_kit(folder, assignment, jobs, work / "dask", cold=False,
+                              scheduler=str(cluster.scheduler_file))  # fmt: skip
 
 
 def grade_with_otter(notebooks: list[Path], assignment: str, work: Path) -> tuple[float, list]:
@@ -194,6 +217,9 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--assignment", action="append", choices=ASSIGNMENTS)
     parser.add_argument("--no-otter", action="store_true", help="skip the otter baseline")
+    parser.add_argument(
+        "--cluster", action="store_true", help="mlp also on a loopback Dask cluster"
+    )
     args = parser.parse_args()
     cfg = load_config()
     work = Path(tempfile.mkdtemp(prefix="kit-bench-"))
@@ -214,6 +240,15 @@ def main() -> None:
             print(f"  warm vs cold throughput: {cold.wall / warm.wall:.2f}x")
             scores = {r.submission: r.total for r in warm.results}
             assert scores == {r.submission: r.total for r in cold.results}, "warm != cold"
+            if args.cluster:
+                dask = grade_on_loopback_cluster(work / assignment / "in", assignment,
+                                                 args.jobs, work / assignment)  # fmt: skip
+                print(dask.report(args.jobs).split("; peak")[0])
+                print(
+                    f"  dask vs --jobs {args.jobs}: wall {dask.wall / warm.wall:.2f}x, overhead "
+                    f"{(dask.wall - warm.wall) / len(notebooks):+.1f} s per submission"
+                )
+                assert scores == {r.submission: r.total for r in dask.results}, "dask != local"
             if args.no_otter:
                 continue
             otter_wall, otter_scores = grade_with_otter(notebooks, assignment, work / assignment)

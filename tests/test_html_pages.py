@@ -95,3 +95,49 @@ def test_summary_links_each_students_feedback(browser, folder):
     assert page.url.endswith("feedback/zhang.html") and "张伟" in page.inner_text("body")
     page.go_back()
     assert page.locator("img").evaluate("img => img.naturalWidth") > 100  # the embedded plot
+
+
+@pytest.fixture
+def similarity_page(tmp_path) -> Path:
+    """Two students who share code full of markup, one named with markup (Moodle folders)."""
+    import json
+
+    from autograder.similarity.main import similarity_report
+
+    code = (
+        "def generate_context_word_pairs(corpus, window_size, vocab_size):\n"
+        f"    note = {ATTACK!r}  # </pre><script>document.title='pwned'</script>\n"
+        "    for sentence in corpus:\n"
+        "        for i, word in enumerate(sentence):\n"
+        "            left = sentence[max(0, i - window_size):i]\n"
+        "            right = sentence[i + 1:i + 1 + window_size]\n"
+        "            padded = [0] * (2 * window_size - len(left + right)) + left + right\n"
+        "            yield padded + [word] * 3, note.count('x') + len(left) * vocab_size\n"
+    )
+    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+              "source": source} for source in (code, 'grader.check("q_pairs")')]  # fmt: skip
+    notebook = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    names = ["Mal <img src=x onerror=\"document.title='pwned'\"> Eve", "Zhang 张伟"]
+    for number, name in enumerate(names, start=1):
+        folder = tmp_path / "in" / f"{name}_{number}_assignsubmission_file_"
+        folder.mkdir(parents=True)
+        (folder / "word2vec.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    comparison = similarity_report([tmp_path / "in"], assignment="word2vec", out=tmp_path,
+                                   term="unbuilt", title="Word2vec <b>")  # fmt: skip
+    assert comparison.pairs and comparison.pairs[0].flagged
+    return tmp_path / "similarity.html"
+
+
+def test_similarity_report_renders_its_passages_as_text_and_runs_nothing(browser, similarity_page):
+    page, requests, dialogs = open_page(browser, similarity_page)
+    assert "pwned" not in page.evaluate("document.title") and dialogs == []
+    assert page.locator("script").count() == 0 and page.locator("img").count() == 0
+    assert all(u.startswith(("file://", "data:")) for u in requests), requests
+    body = page.inner_text("body")
+    assert "<script>document.title='pwned'</script>" in body and "张伟" in body
+    assert "Word2vec <b>: similarity" in page.locator("h1").inner_text()
+    assert page.locator("mark").count() >= 3  # the matched lines, highlighted on both sides
+    page.click("a[href='#pair-1']")  # the ranked table links to the pair's passages
+    assert page.url.endswith("#pair-1")
+    sides = page.locator("#pair-1 ~ .side").first.locator("pre")
+    assert sides.count() == 2 and "enumerate(sentence)" in sides.nth(1).inner_text()

@@ -25,6 +25,8 @@ def main(
     cold: bool = False,
     term: str | None = None,
     submitted_at: str | None = None,
+    scheduler: str | None = None,
+    similarity: bool = False,
 ) -> int:
     folder = Path(out) if out else default_out(assignment)
     results = grade_batch(
@@ -41,9 +43,13 @@ def main(
         isolation=isolation,
         cold=cold,
         submitted_at=Path(submitted_at) if submitted_at else None,
+        scheduler=scheduler,
+        similarity=similarity,
     )
     print(report.table(results))
     book = tally(folder.resolve(), load_config(config).assignment(assignment))
     for line in report.folder_notes(results, book, folder):
         print(line)
+    if similarity:
+        print(f"similarity report: {folder.resolve() / 'similarity.html'}")
     return 0

@@ -9,18 +9,20 @@ result with a one-line reason; the batch always goes on and always writes ``grad
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import queue
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autograder import paths
 from autograder.catalog import AssignmentKit, kit_for
-from autograder.config import Assignment, check_term, load_config
+from autograder.config import Assignment, GradingConfig, check_term, load_config
 from autograder.errors import BuildError, GradesError, SandboxUnavailable, SubmissionError
 from autograder.files import remove_tree, sha256_bytes
 from autograder.grade import answers, intake, plan, report
@@ -56,7 +58,6 @@ class Batch:
     assignment: Assignment
     kit: AssignmentKit
     autograder_dir: Path  # build/TERM/NAME/autograder (trusted: tests and plan)
-    out: Path
     root: Path  # private temporary folder (0700): kit/, boxes/, verdicts/
     mode: Mode
     kit_lib: Path  # the in-jail modules, staged
@@ -151,20 +152,32 @@ def grade_batch(
     isolation: str | None = None,
     cold: bool = False,
     submitted_at: Path | None = None,
+    scheduler: str | None = None,
+    similarity: bool = False,
 ) -> list[SubmissionResult]:
     """Grade ``inputs`` into ``out``, merging with the results already there; ``cold`` starts
     fresh jailed processes for every submission instead of forking them from each lane's warm
     template and worker (strong isolation only); ``submitted_at`` is a file of submission times
-    (kept in ``out`` for later tallies)."""
+    (kept in ``out`` for later tallies); ``scheduler`` (or ``grading.scheduler``) grades on a
+    Dask cluster instead of here (``cluster``), with the same pipeline on each worker;
+    ``similarity`` also writes the similarity report of ``inputs`` (linked from the summary)."""
     cfg = load_config(config)
-    mode = require(Mode(isolation or Mode.STRONG))
     spec = cfg.assignment(assignment)
-    kit = kit_for(assignment)
-    term = check_term(term, "--term") if term else cfg.course.term
-    autograder_dir = autograder_dir_for(term, assignment)
+    scheduler = scheduler or cfg.scheduler
+    options = GradingOptions(
+        assignment=assignment,
+        term=check_term(term, "--term") if term else cfg.course.term,
+        isolation=str(Mode(isolation or Mode.STRONG)),
+        timeout=timeout,
+        memory=memory,
+        cold=cold,
+    )
+    if not scheduler:
+        require(Mode(options.isolation))  # on a cluster, each worker checks its own machine
+    autograder_dir = autograder_dir_for(options.term, assignment)
     if not (autograder_dir / "plan" / "plan.json").exists():
         raise BuildError(
-            f"{assignment} is not built for term {term}: "
+            f"{assignment} is not built for term {options.term}: "
             f"run `autograder build --assignment {assignment}` first"
         )
     missing = [p for p in inputs if not p.exists()]
@@ -177,70 +190,141 @@ def grade_batch(
     if times:
         corrections.merge_times(out, times, spec.late.timezone)
     submissions = intake.discover([p.resolve() for p in inputs], assignment=assignment)
-    possible = plan.question_points(autograder_dir, assignment)
     build = plan.build_fingerprint(autograder_dir)
-    stamp = plan.build_stamp(autograder_dir, assignment)
     finished = {s.submission_id: _finished(out, s, build) for s in submissions} if resume else {}
     todo = [s for s in submissions if finished.get(s.submission_id) is None]
 
-    from autograder.data.environment import notebook_environment
+    if scheduler:
+        from autograder.grade.cluster.client import grade_on_cluster
 
-    data_env = notebook_environment(cfg)
-    jobs = jobs or cfg.jobs
-    sweep_stale_batches()
-    root = Path(tempfile.mkdtemp(prefix=BATCH_PREFIX))  # 0700: no other user sees inside
-    try:
-        (root / "owner").write_text(str(os.getpid()))
-        for sub in ("boxes", "verdicts"):
-            (root / sub).mkdir(mode=0o700)
-        home = WORKDIR if mode is not Mode.NONE else ""
-        batch = Batch(
-            assignment=spec,
-            kit=kit,
-            autograder_dir=autograder_dir,
-            out=out,
-            root=root,
-            mode=mode,
-            kit_lib=stage_kit(root / "kit"),
-            sandbox_data=_data_view(kit, data_env, home, mode, include_hidden=False),
-            verdict_data=_data_view(kit, data_env, VERDICT_HOME, mode, include_hidden=True),
-            timeout_s=timeout or spec.limits.timeout_s,
-            memory_mb=memory or spec.limits.memory_mb,
-            cpu_quota=max(0.1, (os.cpu_count() or 1) / jobs),
-            possible=possible,
-            term=stamp.get("term", term),
-            variant=stamp.get("variant", ""),
-            build=build,
-            manual_questions=tuple(answers.read_manual_questions(autograder_dir / "plan")),
-            warm=mode is Mode.STRONG and not cold,
+        graded = grade_on_cluster(
+            scheduler, options=options, config=cfg, autograder_dir=autograder_dir, todo=todo
         )
-        done: dict[str, SubmissionResult] = {}
-        lanes: queue.SimpleQueue[Lane] = queue.SimpleQueue()
-        every_lane = [Lane(n) for n in range(jobs)]
-        for lane in every_lane:
-            lanes.put(lane)
-        with report.progress_bar(len(todo), enabled=progress) as bar:
-            pool = ThreadPoolExecutor(max_workers=jobs)
-            try:
-                futures = [pool.submit(grade_one, batch, s, lanes) for s in todo]
-                for future in as_completed(futures):
-                    result = future.result()  # grade_one never raises
-                    done[result.submission] = result
-                    bar.update(result)
-            except BaseException:  # interrupted: no jail may outlive the grader
-                pool.shutdown(wait=False, cancel_futures=True)
-                kill_all_jails()
-                raise
-            finally:
-                pool.shutdown(wait=True)
-                for lane in every_lane:
-                    lane.close()
-    finally:
-        sweep_stale_mounts(str(root))
-        remove_tree(root)
+    else:
+        grader = LocalGrader(
+            config=cfg, options=options, autograder_dir=autograder_dir, jobs=jobs or cfg.jobs
+        )
+        graded = grader.grade_all(todo)
+    done: dict[str, SubmissionResult] = {}
+    with report.progress_bar(len(todo), enabled=progress) as bar, contextlib.closing(graded):
+        for result in graded:
+            done[result.submission] = _recorded(out, result, spec)
+            bar.update(result)
     results = [done.get(s.submission_id) or finished[s.submission_id] for s in submissions]
+    if similarity:
+        from autograder.similarity.main import similarity_report
+
+        similarity_report([p.resolve() for p in inputs], assignment=assignment, out=out,
+                          term=options.term, title=spec.title or assignment)  # fmt: skip
     report.write_outputs(out, spec, build=build)
     return results
+
+
+@dataclass(frozen=True)
+class GradingOptions:
+    """What a grader is asked for beyond grading.toml: plain data, the same on every machine."""
+
+    assignment: str
+    term: str
+    isolation: str = str(Mode.STRONG)
+    timeout: float | None = None  # seconds per submission (default: the assignment's limits)
+    memory: int | None = None  # MB per submission
+    cold: bool = False
+
+
+class LocalGrader:
+    """One batch's build, limits and lanes on this machine: ``grade`` grades one submission,
+    from any number of threads (``jobs`` run at once, the rest wait for a free lane). Used by a
+    local batch and, the same way, by each worker of a cluster."""
+
+    def __init__(
+        self,
+        *,
+        config: GradingConfig,
+        options: GradingOptions,
+        autograder_dir: Path,
+        jobs: int,
+    ) -> None:
+        from autograder.data.environment import notebook_environment
+
+        mode = require(Mode(options.isolation))
+        spec = config.assignment(options.assignment)
+        kit = kit_for(options.assignment)
+        stamp = plan.build_stamp(autograder_dir, options.assignment)
+        data_env = notebook_environment(config)
+        self.jobs = jobs
+        sweep_stale_batches()
+        self.root = Path(tempfile.mkdtemp(prefix=BATCH_PREFIX))  # 0700: no other user sees in
+        try:
+            (self.root / "owner").write_text(str(os.getpid()))
+            for sub in ("boxes", "verdicts"):
+                (self.root / sub).mkdir(mode=0o700)
+            home = WORKDIR if mode is not Mode.NONE else ""
+            self.batch = Batch(
+                assignment=spec,
+                kit=kit,
+                autograder_dir=autograder_dir,
+                root=self.root,
+                mode=mode,
+                kit_lib=stage_kit(self.root / "kit"),
+                sandbox_data=_data_view(kit, data_env, home, mode, include_hidden=False),
+                verdict_data=_data_view(kit, data_env, VERDICT_HOME, mode, include_hidden=True),
+                timeout_s=options.timeout or spec.limits.timeout_s,
+                memory_mb=options.memory or spec.limits.memory_mb,
+                cpu_quota=max(0.1, (os.cpu_count() or 1) / jobs),
+                possible=plan.question_points(autograder_dir, options.assignment),
+                term=stamp.get("term", options.term),
+                variant=stamp.get("variant", ""),
+                build=plan.build_fingerprint(autograder_dir),
+                manual_questions=tuple(answers.read_manual_questions(autograder_dir / "plan")),
+                warm=mode is Mode.STRONG and not options.cold,
+            )
+        except BaseException:
+            self._remove_root()
+            raise
+        self.lanes: queue.SimpleQueue[Lane] = queue.SimpleQueue()
+        self.every_lane = [Lane(n) for n in range(jobs)]
+        for lane in self.every_lane:
+            self.lanes.put(lane)
+
+    def grade(self, submission: intake.Submission) -> SubmissionResult:
+        """Grade one submission on a free lane (never raises: see ``grade_one``)."""
+        return grade_one(self.batch, submission, self.lanes)
+
+    def grade_all(self, todo: list[intake.Submission]) -> Iterator[SubmissionResult]:
+        """Grade ``todo`` on ``jobs`` lanes, yielding each result as it is known; closes the
+        grader at the end (or when the caller stops early: every jail is killed)."""
+        pool = ThreadPoolExecutor(max_workers=self.jobs)
+        try:
+            futures = [pool.submit(self.grade, s) for s in todo]
+            for future in as_completed(futures):
+                yield future.result()  # grade_one never raises
+        except BaseException:  # interrupted: no jail may outlive the grader
+            pool.shutdown(wait=False, cancel_futures=True)
+            kill_all_jails()
+            raise
+        finally:
+            pool.shutdown(wait=True)
+            self.close()
+
+    def close(self) -> None:
+        for lane in self.every_lane:
+            lane.close()
+        self._remove_root()
+
+    def _remove_root(self) -> None:
+        sweep_stale_mounts(str(self.root))
+        remove_tree(self.root)
+
+
+def _recorded(out: Path, result: SubmissionResult, spec: Assignment) -> SubmissionResult:
+    """Write the result (and a first feedback) at once; a failure to write is noted in it."""
+    try:
+        report.record(out, result, spec)
+    except Exception as exc:
+        reason = _one_line(f"{result.reason}; its result file failed: {_one_line(exc)}")
+        result = replace(result, reason=reason)
+    return result
 
 
 def _data_view(
@@ -284,7 +368,7 @@ def _finished(out: Path, submission: intake.Submission, build: str) -> Submissio
 def grade_one(
     batch: Batch, submission: intake.Submission, lanes: queue.SimpleQueue | None = None
 ) -> SubmissionResult:
-    """Grade one submission on a free lane; whatever happens, return (and record) its result."""
+    """Grade one submission on a free lane; whatever happens, return its result."""
     started = time.monotonic()
     lane = lanes.get() if lanes is not None else Lane(-1)
     try:
@@ -298,13 +382,7 @@ def grade_one(
             lanes.put(lane)
         else:
             lane.close()
-    result = replace(result, seconds=round(time.monotonic() - started, 2))
-    try:
-        report.record(batch.out, result, batch.assignment)
-    except Exception as exc:
-        reason = _one_line(f"{result.reason}; its result file failed: {_one_line(exc)}")
-        result = replace(result, reason=reason)
-    return result
+    return replace(result, seconds=round(time.monotonic() - started, 2))
 
 
 def _grade(batch: Batch, submission: intake.Submission, lane: Lane) -> SubmissionResult:

@@ -44,7 +44,9 @@ def write_summary(out: Path, book: Gradebook, questions: list[QuestionInfo]) -> 
     plot = out / "summary.png"
     stats = question_stats(book, questions)
     summary_plot(plot, book, stats)
-    atomic_write_text(out / "summary.html", summary_page(book, stats, plot.read_bytes()))
+    similarity = (out / "similarity.html").is_file()
+    page_text = summary_page(book, stats, plot.read_bytes(), similarity=similarity)
+    atomic_write_text(out / "summary.html", page_text)
 
 
 def summary_plot(path: Path, book: Gradebook, stats: list) -> None:
@@ -68,7 +70,7 @@ def summary_plot(path: Path, book: Gradebook, stats: list) -> None:
     plt.close(fig)
 
 
-def summary_page(book: Gradebook, stats: list, png: bytes) -> str:
+def summary_page(book: Gradebook, stats: list, png: bytes, *, similarity: bool = False) -> str:
     def e(text: object) -> str:
         return html.escape(str(text), quote=True)
 
@@ -81,6 +83,10 @@ def summary_page(book: Gradebook, stats: list, png: bytes) -> str:
         f"<p>{len(book.grades)} students; {e(status_line)}"
         + (f"; {pending} with manual scores pending" if pending else "")
         + "</p>",
+        '<p><a href="similarity.html">Similarity report</a>: pairs of students whose code '
+        "matches (a reason to look, never a verdict)</p>"
+        if similarity
+        else "",
         f'<img alt="grade histogram and full marks per question" style="max-width:100%" '
         f'src="data:image/png;base64,{base64.b64encode(png).decode()}">',
         "<h2>Questions</h2><table><tr><th>question</th><th>points</th>"

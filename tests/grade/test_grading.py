@@ -51,8 +51,17 @@ def test_corpus_gets_its_exact_scores(assignment, tmp_path):
 
 @pytest.mark.corpus
 def test_mlp_corpus_gets_its_exact_scores(mlp_build, tmp_path):
-    results = grade_batch([SUBMISSIONS / "mlp"], assignment="mlp", out=tmp_path, progress=False)
+    results = grade_batch([SUBMISSIONS / "mlp"], assignment="mlp", out=tmp_path, progress=False,
+                          similarity=True)  # fmt: skip
     _assert_corpus("mlp", results)
+    # the corpus is one notebook changed one way at a time: ipython_features copies
+    # correct_functional outright, and the report (linked from the summary) flags them
+    with open(tmp_path / "similarity.csv", newline="") as fh:
+        ranked = list(csv.DictReader(fh))
+    assert {ranked[0]["submission_a"], ranked[0]["submission_b"]} == {
+        "correct_functional", "ipython_features"
+    } and ranked[0]["flagged"] == "yes"  # fmt: skip
+    assert 'href="similarity.html"' in (tmp_path / "summary.html").read_text()
 
     with open(tmp_path / "grades.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))

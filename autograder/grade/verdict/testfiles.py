@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import types
 from pathlib import Path
 
 
 def load_test_files(tests_dir: Path) -> list:
-    """Every ``q*.py`` in the folder, in name order, as otter ``ExceptionTestFile`` objects."""
+    """Every ``q*.py`` in the folder, in name order, as otter ``ExceptionTestFile`` objects.
+    An unreadable or empty folder raises: it must never score as "no test was run"."""
     from otter.test_files.exception_test import ExceptionTestFile
 
-    return [ExceptionTestFile.from_file(str(p)) for p in sorted(Path(tests_dir).glob("*.py"))]
+    names = sorted(n for n in os.listdir(tests_dir) if n.endswith(".py"))  # raises if unreadable
+    if not names:
+        raise FileNotFoundError(f"the build's tests folder holds no test file ({tests_dir})")
+    return [ExceptionTestFile.from_file(str(Path(tests_dir) / n)) for n in names]
 
 
 def import_test_runner_only() -> None:

@@ -1,0 +1,195 @@
+"""Score every pair of documents through an inverted index of their fingerprints.
+
+A pair's similarity is the share of both students' distinctive tokens covered by fingerprints
+they share (Dice over covered tokens): overall, whatever the cells' order, and per question
+(the question's cells against the same question's). The skeleton's fingerprints count for
+nobody, and a fingerprint that more than ``common_limit`` documents hold is code everyone writes
+(the lecture's, an idiom): it is left out, as MOSS does, and the tokens only such fingerprints
+cover are not distinctive. A pair is flagged when most of both
+notebooks match, or when one question's substantial code does; one short answer shared by two
+students is never enough.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from autograder.similarity.fingerprints import K
+from autograder.similarity.sources import CodeCell, Document
+
+FLAG_OVERALL = 0.5  # at least half of both notebooks' own code matches ...
+MIN_OVERALL_TOKENS = 100  # ... and that is at least this much code on each side
+FLAG_QUESTION = 0.75  # or one question's code matches this much ...
+MIN_QUESTION_TOKENS = 60  # ... and it is substantial on both sides (a short answer is not)
+COMMON_MIN, COMMON_FRACTION = 10, 0.1  # held by more documents than this: everyone's code
+MAX_PASSAGES = 30
+
+
+@dataclass(frozen=True)
+class Passage:
+    """Code two documents share: lines (1-based, inclusive ranges) of one cell of each."""
+
+    cell_a: int
+    lines_a: tuple[int, ...]
+    cell_b: int
+    lines_b: tuple[int, ...]
+
+
+@dataclass
+class PairScore:
+    a: Document
+    b: Document
+    overall: float
+    matched_a: int  # of a's own tokens, how many the shared fingerprints cover
+    matched_b: int
+    questions: dict[str, tuple[float, int]] = field(default_factory=dict)  # q -> (sim, tokens)
+
+    @property
+    def score(self) -> float:
+        """What ranks the pair: the best of the whole notebooks' similarity and each question's,
+        each scaled down while the matched code is smaller than a flag needs."""
+        whole = self.overall * min(1.0, min(self.matched_a, self.matched_b) / MIN_OVERALL_TOKENS)
+        best = max((s * min(1.0, t / MIN_QUESTION_TOKENS) for s, t in self.questions.values()),
+                   default=0.0)  # fmt: skip
+        return round(max(whole, best), 4)
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why the pair is flagged (empty: it is not)."""
+        found = []
+        if (
+            self.overall >= FLAG_OVERALL
+            and min(self.matched_a, self.matched_b) >= MIN_OVERALL_TOKENS
+        ):
+            found.append(f"{self.overall:.0%} of both notebooks' own code matches")
+        for question, (similarity, size) in sorted(self.questions.items()):
+            if similarity >= FLAG_QUESTION and size >= MIN_QUESTION_TOKENS:
+                found.append(f"{question}: {similarity:.0%} of its code matches")
+        return found
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.reasons)
+
+
+@dataclass
+class Comparison:
+    pairs: list[PairScore]  # highest score first
+    ignored: frozenset[int]  # the skeleton's and everyone's fingerprints
+    documents: int
+
+    def passages(self, pair: PairScore) -> list[Passage]:
+        return _passages(pair.a, pair.b, _hashes(pair.a) & _hashes(pair.b) - self.ignored)
+
+
+def common_limit(documents: int) -> int:
+    return max(COMMON_MIN, math.ceil(COMMON_FRACTION * documents))
+
+
+def compare(
+    batch: list[Document], others: list[Document], *, skeleton_hashes: frozenset[int]
+) -> Comparison:
+    """Every pair within ``batch`` and between ``batch`` and ``others`` (earlier terms, the
+    solution) sharing at least two fingerprints, highest score first; a student's own
+    submissions are not paired."""
+    documents = batch + others
+    in_batch = len(batch)
+    postings: dict[int, list[int]] = defaultdict(list)
+    for number, doc in enumerate(documents):
+        for h in _hashes(doc) - skeleton_hashes:
+            postings[h].append(number)
+    limit = common_limit(len(documents))
+    shared: dict[tuple[int, int], int] = defaultdict(int)
+    for holders in postings.values():
+        if 2 <= len(holders) <= limit:
+            for i, j in combinations(holders, 2):  # holders ascending: i < j
+                if i < in_batch:
+                    shared[i, j] += 1
+    ignored = frozenset(h for h, holders in postings.items() if len(holders) > limit)
+    ignored |= skeleton_hashes
+    sets = [_HashSets(doc, ignored) for doc in documents]
+    pairs = []
+    for (i, j), count in shared.items():
+        a, b = documents[i], documents[j]
+        if count >= 2 and not (a.who.key == b.who.key and not b.origin):
+            pairs.append(_score(a, b, sets[i], sets[j], ignored))
+    pairs.sort(key=lambda p: (-p.score, -(p.matched_a + p.matched_b), p.a.key, p.b.key))
+    return Comparison(pairs, ignored, len(documents))
+
+
+def _hashes(doc: Document, question: str | None = None) -> set[int]:
+    return {f.hash for c in doc.cells if question in (None, c.question) for f in c.fingerprints}
+
+
+class _HashSets:
+    """A document's fingerprint hashes, whole and per question, and how many of its tokens
+    are distinctive (covered by a fingerprint not ignored), computed once."""
+
+    def __init__(self, doc: Document, ignored: frozenset[int]) -> None:
+        self.all = _hashes(doc)
+        questions = {c.question for c in doc.cells}
+        self.by_question = {q: _hashes(doc, q) for q in questions}
+        kept = self.all - ignored
+        self.size_by_question = {
+            q: _covered([c for c in doc.cells if c.question == q], kept) for q in questions
+        }
+        self.size = sum(self.size_by_question.values())
+
+
+def _score(
+    a: Document, b: Document, sets_a: _HashSets, sets_b: _HashSets, ignored: frozenset[int]
+) -> PairScore:
+    both = sets_a.all & sets_b.all - ignored
+    matched_a, matched_b = _covered(a.cells, both), _covered(b.cells, both)
+    total = sets_a.size + sets_b.size
+    pair = PairScore(a, b, round((matched_a + matched_b) / total, 4) if total else 0.0,
+                     matched_a, matched_b)  # fmt: skip
+    for question in sets_a.by_question.keys() & sets_b.by_question.keys():
+        same = sets_a.by_question[question] & sets_b.by_question[question] & both
+        if not same:
+            continue
+        in_a = [c for c in a.cells if c.question == question]
+        in_b = [c for c in b.cells if c.question == question]
+        qa, qb = _covered(in_a, same), _covered(in_b, same)
+        size = sets_a.size_by_question[question] + sets_b.size_by_question[question]
+        pair.questions[question] = (round((qa + qb) / size, 4), min(qa, qb))
+    return pair
+
+
+def _covered(cells: list[CodeCell], hashes: set[int]) -> int:
+    """How many tokens of ``cells`` lie in a k-gram whose fingerprint is in ``hashes``."""
+    total = 0
+    for cell in cells:
+        positions: set[int] = set()
+        for f in cell.fingerprints:
+            if f.hash in hashes:
+                positions.update(range(f.start, f.start + K))
+        total += len(positions)
+    return total
+
+
+def _passages(a: Document, b: Document, hashes: set[int]) -> list[Passage]:
+    """The shared code as (cell of a, its lines) against (cell of b, its lines), largest
+    first."""
+    where_b: dict[int, list[tuple[int, set[int]]]] = defaultdict(list)
+    for cell in b.cells:
+        for f in cell.fingerprints:
+            if f.hash in hashes:
+                where_b[f.hash].append((cell.index, _lines(cell, f.start)))
+    grouped: dict[tuple[int, int], tuple[set[int], set[int]]] = {}
+    for cell in a.cells:
+        for f in cell.fingerprints:
+            for cell_b, lines_b in where_b.get(f.hash, ()):
+                lines = grouped.setdefault((cell.index, cell_b), (set(), set()))
+                lines[0].update(_lines(cell, f.start))
+                lines[1].update(lines_b)
+    ordered = sorted(grouped.items(), key=lambda kv: (-len(kv[1][0]) - len(kv[1][1]), kv[0]))
+    return [Passage(ca, tuple(sorted(la)), cb, tuple(sorted(lb)))
+            for (ca, cb), (la, lb) in ordered[:MAX_PASSAGES]]  # fmt: skip
+
+
+def _lines(cell: CodeCell, start: int) -> set[int]:
+    return {t.line for t in cell.tokens[start : start + K]}

@@ -1,0 +1,121 @@
+"""``autograder similarity``: rank the pairs of submissions that share student-written code.
+
+Reads the same inputs as ``grade`` (same student identities; each student's latest file), and
+optionally earlier terms' batches (``--against``) and the published solution (``--solution``);
+writes ``similarity.csv`` and ``similarity.html`` into the grading folder. No grading needed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from autograder import paths
+from autograder.config import check_term, load_config
+from autograder.errors import GradesError
+from autograder.grade.pipeline import autograder_dir_for, default_out
+from autograder.similarity.compare import Comparison, compare
+from autograder.similarity.report import write_csv_report, write_html_report
+from autograder.similarity.sources import CHECK, OTHER, Skeleton, read_documents
+
+SOLUTION = "published solution"
+
+
+def similarity_report(
+    inputs: list[Path],
+    *,
+    assignment: str,
+    out: Path,
+    term: str,
+    title: str = "",
+    against: list[Path] | None = None,
+    solution: bool = False,
+) -> Comparison:
+    """Compare, write ``out/similarity.csv`` and ``out/similarity.html``; the comparison."""
+    for path in [*inputs, *(against or [])]:
+        if not path.exists():
+            raise GradesError(f"no such file or folder: {path}")
+    skeleton_file = skeleton_notebook(assignment, term)
+    skeleton = Skeleton.of(skeleton_file)
+    batch, skipped = read_documents(inputs, assignment=assignment, origin="", skeleton=skeleton)
+    others, counts = [], {}
+    for folder in against or []:
+        found, left = read_documents([folder], assignment=assignment, origin=folder.name,
+                                     skeleton=skeleton, prefix=f"{folder.name}/")  # fmt: skip
+        others += found
+        skipped += [f"{folder.name}: {line}" for line in left]
+        counts[folder.name] = counts.get(folder.name, 0) + len(found)
+    if solution:
+        built = autograder_dir_for(term, assignment) / f"{assignment}.ipynb"
+        if not built.is_file():
+            raise GradesError(f"--solution needs the build: run `autograder build --assignment "
+                              f"{assignment}` (no {built})")  # fmt: skip
+        found, _ = read_documents([built], assignment=assignment, origin=SOLUTION,
+                                  skeleton=skeleton, prefix="solution/")  # fmt: skip
+        others += found
+        counts[SOLUTION] = len(found)
+    comparison = compare(batch, others, skeleton_hashes=skeleton.hashes)
+    out.mkdir(parents=True, exist_ok=True)
+    questions = question_order(skeleton_file)
+    questions += sorted({c.question for d in batch + others for c in d.cells} - set(questions))
+    write_csv_report(out / "similarity.csv", comparison, questions)
+    write_html_report(out / "similarity.html", comparison, title=title or assignment,
+                      batch=len(batch), others=counts, skipped=skipped)  # fmt: skip
+    return comparison
+
+
+def skeleton_notebook(assignment: str, term: str) -> Path | None:
+    """The notebook handed out for the term (its build), else the committed one."""
+    for candidate in (
+        paths.BUILD_DIR / term / assignment / "student" / f"{assignment}.ipynb",
+        paths.ASSIGNMENTS_DIR / assignment / f"{assignment}.ipynb",
+    ):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def question_order(skeleton_file: Path | None) -> list[str]:
+    if skeleton_file is None:
+        return [OTHER]
+    names = CHECK.findall(skeleton_file.read_text(encoding="utf-8"))
+    return [*dict.fromkeys(names), OTHER]
+
+
+def main(
+    *,
+    paths: list[str],
+    assignment: str,
+    out: str | None = None,
+    against: list[str] | None = None,
+    solution: bool = False,
+    term: str | None = None,
+    config: str | None = None,
+) -> int:
+    cfg = load_config(config)
+    spec = cfg.assignment(assignment)
+    folder = (Path(out) if out else default_out(assignment)).resolve()
+    comparison = similarity_report(
+        [Path(p) for p in paths], assignment=assignment, out=folder,
+        term=check_term(term, "--term") if term else cfg.course.term,
+        title=spec.title or assignment, against=[Path(p) for p in against or []],
+        solution=solution,
+    )  # fmt: skip
+    print(summary_lines(comparison, folder))
+    if (folder / "summary.html").exists():  # link the report from the class summary
+        from autograder.grade import report
+
+        report.write_outputs(folder, spec)
+    return 0
+
+
+def summary_lines(comparison: Comparison, folder: Path) -> str:
+    flagged = [p for p in comparison.pairs if p.flagged]
+    lines = [f"similarity: {len(comparison.pairs)} pairs share code, {len(flagged)} flagged "
+             "(a reason to look, never a verdict)"]  # fmt: skip
+    for pair in flagged[:10]:
+        lines.append(f"  {pair.score:4.0%}  {pair.a.label} ~ {pair.b.label}: "
+                     f"{'; '.join(pair.reasons)}")  # fmt: skip
+    if len(flagged) > 10:
+        lines.append(f"  ... and {len(flagged) - 10} more")
+    lines.append(f"wrote {folder / 'similarity.html'} and {folder / 'similarity.csv'}")
+    return "\n".join(lines)
