@@ -121,6 +121,11 @@ def _parser() -> argparse.ArgumentParser:
     similar.add_argument(
         "--solution", action="store_true", help="also compare with the published solution"
     )
+    similar.add_argument(
+        "--ignore-solution",
+        action="store_true",
+        help="count the published solution's code as given, like the skeleton's",
+    )
     similar.add_argument("--term", help="the term whose skeleton is subtracted (default: current)")
 
     export = verbs.add_parser("export", help="write grades as the LMS's import file")

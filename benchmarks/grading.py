@@ -160,7 +160,7 @@ class KitRun:
 
 
 def grade_with_kit(
-    folder: Path, assignment: str, jobs: int, out: Path, *, cold: bool, scheduler: str = ""
+    folder: Path, assignment: str, jobs: int, out: Path, *, cold: bool, scheduler=None
 ) -> KitRun:
     with PeakSampler() as sampler:
         started = time.monotonic()
@@ -182,10 +182,11 @@ def grade_on_loopback_cluster(folder: Path, assignment: str, jobs: int, work: Pa
 
     (work / "cluster").mkdir(parents=True)
     with loopback_cluster(work / "cluster", workers=jobs) as cluster:
-        with Client(scheduler_file=str(cluster.scheduler_file), timeout=60) as client:
+        with Client(scheduler_file=str(cluster.scheduler_file), timeout=60,
+                    security=cluster.security()) as client:  # fmt: skip
             client.wait_for_workers(jobs, timeout=120)
-        return grade_with_kit(folder, assignment, jobs, work / "dask", cold=False,
-                              scheduler=str(cluster.scheduler_file))  # fmt: skip
+            return grade_with_kit(folder, assignment, jobs, work / "dask", cold=False,
+                                  scheduler=client)  # fmt: skip
 
 
 def grade_with_otter(notebooks: list[Path], assignment: str, work: Path) -> tuple[float, list]:

@@ -15,15 +15,25 @@ import os
 import queue
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from autograder import paths
 from autograder.catalog import AssignmentKit, kit_for
 from autograder.config import Assignment, GradingConfig, check_term, load_config
-from autograder.errors import BuildError, GradesError, SandboxUnavailable, SubmissionError
+from autograder.errors import (
+    BuildError,
+    DataError,
+    GradesError,
+    KitError,
+    SandboxUnavailable,
+    SubmissionError,
+    UsageError,
+)
 from autograder.files import remove_tree, sha256_bytes
 from autograder.grade import answers, intake, plan, report
 from autograder.grade.isolation import Mode, require
@@ -152,14 +162,15 @@ def grade_batch(
     isolation: str | None = None,
     cold: bool = False,
     submitted_at: Path | None = None,
-    scheduler: str | None = None,
+    scheduler: str | Any = None,
     similarity: bool = False,
 ) -> list[SubmissionResult]:
     """Grade ``inputs`` into ``out``, merging with the results already there; ``cold`` starts
     fresh jailed processes for every submission instead of forking them from each lane's warm
     template and worker (strong isolation only); ``submitted_at`` is a file of submission times
-    (kept in ``out`` for later tallies); ``scheduler`` (or ``grading.scheduler``) grades on a
-    Dask cluster instead of here (``cluster``), with the same pipeline on each worker;
+    (kept in ``out`` for later tallies); ``scheduler`` (or ``grading.scheduler``: an address or
+    scheduler file; from Python also a connected ``distributed.Client``) grades on a Dask
+    cluster instead of here (``cluster``), with the same pipeline on each worker;
     ``similarity`` also writes the similarity report of ``inputs`` (linked from the summary)."""
     cfg = load_config(config)
     spec = cfg.assignment(assignment)
@@ -174,6 +185,9 @@ def grade_batch(
     )
     if not scheduler:
         require(Mode(options.isolation))  # on a cluster, each worker checks its own machine
+    elif Mode(options.isolation) is Mode.NONE:
+        raise UsageError("a cluster never grades without a sandbox: --isolation none is for "
+                         "debugging a build here")  # fmt: skip
     autograder_dir = autograder_dir_for(options.term, assignment)
     if not (autograder_dir / "plan" / "plan.json").exists():
         raise BuildError(
@@ -206,10 +220,14 @@ def grade_batch(
         )
         graded = grader.grade_all(todo)
     done: dict[str, SubmissionResult] = {}
-    with report.progress_bar(len(todo), enabled=progress) as bar, contextlib.closing(graded):
-        for result in graded:
-            done[result.submission] = _recorded(out, result, spec)
-            bar.update(result)
+    try:
+        with report.progress_bar(len(todo), enabled=progress) as bar, contextlib.closing(graded):
+            for result in graded:
+                done[result.submission] = _recorded(out, result, spec)
+                bar.update(result)
+    except KitError:  # the cluster stopped the batch: what was graded counts, --resume goes on
+        report.write_outputs(out, spec, build=build)
+        raise
     results = [done.get(s.submission_id) or finished[s.submission_id] for s in submissions]
     if similarity:
         from autograder.similarity.main import similarity_report
@@ -244,6 +262,7 @@ class LocalGrader:
         options: GradingOptions,
         autograder_dir: Path,
         jobs: int,
+        cpu_quota: float | None = None,
     ) -> None:
         from autograder.data.environment import notebook_environment
 
@@ -252,6 +271,12 @@ class LocalGrader:
         kit = kit_for(options.assignment)
         stamp = plan.build_stamp(autograder_dir, options.assignment)
         data_env = notebook_environment(config)
+        missing = [variable for variable in kit.datasets if not data_env.get(variable)]
+        if missing:  # every notebook would fail on it: nobody is graded 0 for the machine
+            raise DataError(
+                f"{options.assignment} reads data this machine does not have "
+                f"({', '.join(missing)}): run `autograder data --assignment {options.assignment}`"
+            )
         self.jobs = jobs
         sweep_stale_batches()
         self.root = Path(tempfile.mkdtemp(prefix=BATCH_PREFIX))  # 0700: no other user sees in
@@ -271,7 +296,7 @@ class LocalGrader:
                 verdict_data=_data_view(kit, data_env, VERDICT_HOME, mode, include_hidden=True),
                 timeout_s=options.timeout or spec.limits.timeout_s,
                 memory_mb=options.memory or spec.limits.memory_mb,
-                cpu_quota=max(0.1, (os.cpu_count() or 1) / jobs),
+                cpu_quota=cpu_quota or max(0.1, (os.cpu_count() or 1) / jobs),
                 possible=plan.question_points(autograder_dir, options.assignment),
                 term=stamp.get("term", options.term),
                 variant=stamp.get("variant", ""),
@@ -456,7 +481,7 @@ def _run_and_score(
             sweep_stale_mounts(str(box_path))
             remove_tree(box_path)
     else:
-        box_path = batch.root / "boxes" / submission.submission_id
+        box_path = batch.root / "boxes" / _unique(submission.submission_id)
     with Box(box_path, mode=batch.mode, size_mb=limits.disk_mb, inodes=limits.files) as box:
         plan.prepare_box(
             box=box.work,
@@ -488,7 +513,7 @@ def _run_and_score(
         verdict = run_verdict(
             tests_dir=batch.tests_dir,
             response_dir=box.answer,
-            scratch=batch.root / "verdicts" / submission.submission_id,
+            scratch=batch.root / "verdicts" / _unique(submission.submission_id),
             data_binds=binds,
             data_env=data_env,
             mode=batch.mode,
@@ -605,6 +630,12 @@ def _ungraded(
         term=batch.term,
         **details,
     )
+
+
+def _unique(name: str) -> str:
+    """A folder name no other grading of the same submission uses (two batches of one
+    shipment on one cluster worker share a grader)."""
+    return f"{name}-{uuid.uuid4().hex[:8]}"
 
 
 def _one_line(exc: object) -> str:

@@ -1,13 +1,14 @@
 """Score every pair of documents through an inverted index of their fingerprints.
 
-A pair's similarity is the share of both students' distinctive tokens covered by fingerprints
-they share (Dice over covered tokens): overall, whatever the cells' order, and per question
+A pair's similarity is the larger of the two students' shares of distinctive tokens covered by
+fingerprints they share (containment, as MOSS's per-side percentages and JPlag's maximum: code
+added around a copy does not dilute it): overall, whatever the cells' order, and per question
 (the question's cells against the same question's). The skeleton's fingerprints count for
 nobody, and a fingerprint that more than ``common_limit`` documents hold is code everyone writes
 (the lecture's, an idiom): it is left out, as MOSS does, and the tokens only such fingerprints
-cover are not distinctive. A pair is flagged when most of both
-notebooks match, or when one question's substantial code does; one short answer shared by two
-students is never enough.
+cover are not distinctive. A pair is flagged when most of a notebook's code is in the other,
+or when one question's substantial code is; one short answer shared by two students is never
+enough.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from itertools import combinations
 from autograder.similarity.fingerprints import K
 from autograder.similarity.sources import CodeCell, Document
 
-FLAG_OVERALL = 0.5  # at least half of both notebooks' own code matches ...
+FLAG_OVERALL = 0.7  # this share of one notebook's own code is in the other ...
 MIN_OVERALL_TOKENS = 100  # ... and that is at least this much code on each side
-FLAG_QUESTION = 0.75  # or one question's code matches this much ...
+FLAG_QUESTION = 0.8  # or this share of one question's code ...
 MIN_QUESTION_TOKENS = 60  # ... and it is substantial on both sides (a short answer is not)
 COMMON_MIN, COMMON_FRACTION = 10, 0.1  # held by more documents than this: everyone's code
 MAX_PASSAGES = 30
+MAX_PLACES = 20  # of one fingerprint in one document, shown as passages
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ class PairScore:
             self.overall >= FLAG_OVERALL
             and min(self.matched_a, self.matched_b) >= MIN_OVERALL_TOKENS
         ):
-            found.append(f"{self.overall:.0%} of both notebooks' own code matches")
+            found.append(f"{self.overall:.0%} of one notebook's own code matches the other's")
         for question, (similarity, size) in sorted(self.questions.items()):
             if similarity >= FLAG_QUESTION and size >= MIN_QUESTION_TOKENS:
                 found.append(f"{question}: {similarity:.0%} of its code matches")
@@ -144,8 +146,7 @@ def _score(
 ) -> PairScore:
     both = sets_a.all & sets_b.all - ignored
     matched_a, matched_b = _covered(a.cells, both), _covered(b.cells, both)
-    total = sets_a.size + sets_b.size
-    pair = PairScore(a, b, round((matched_a + matched_b) / total, 4) if total else 0.0,
+    pair = PairScore(a, b, _containment(matched_a, sets_a.size, matched_b, sets_b.size),
                      matched_a, matched_b)  # fmt: skip
     for question in sets_a.by_question.keys() & sets_b.by_question.keys():
         same = sets_a.by_question[question] & sets_b.by_question[question] & both
@@ -154,9 +155,16 @@ def _score(
         in_a = [c for c in a.cells if c.question == question]
         in_b = [c for c in b.cells if c.question == question]
         qa, qb = _covered(in_a, same), _covered(in_b, same)
-        size = sets_a.size_by_question[question] + sets_b.size_by_question[question]
-        pair.questions[question] = (round((qa + qb) / size, 4), min(qa, qb))
+        similarity = _containment(qa, sets_a.size_by_question[question],
+                                  qb, sets_b.size_by_question[question])  # fmt: skip
+        pair.questions[question] = (similarity, min(qa, qb))
     return pair
+
+
+def _containment(matched_a: int, size_a: int, matched_b: int, size_b: int) -> float:
+    """The larger share of one side's distinctive tokens that the other side also has."""
+    shares = [m / s for m, s in ((matched_a, size_a), (matched_b, size_b)) if s]
+    return round(min(1.0, max(shares, default=0.0)), 4)
 
 
 def _covered(cells: list[CodeCell], hashes: set[int]) -> int:
@@ -177,8 +185,8 @@ def _passages(a: Document, b: Document, hashes: set[int]) -> list[Passage]:
     where_b: dict[int, list[tuple[int, set[int]]]] = defaultdict(list)
     for cell in b.cells:
         for f in cell.fingerprints:
-            if f.hash in hashes:
-                where_b[f.hash].append((cell.index, _lines(cell, f.start)))
+            if f.hash in hashes and len(where_b[f.hash]) < MAX_PLACES:  # a line pasted 10,000
+                where_b[f.hash].append((cell.index, _lines(cell, f.start)))  # times: 20 places
     grouped: dict[tuple[int, int], tuple[set[int], set[int]]] = {}
     for cell in a.cells:
         for f in cell.fingerprints:

@@ -5,8 +5,9 @@ Normalising is what makes a renamed, reformatted, commented copy look the same: 
 student chooses become ``V``, numbers ``N``, strings ``S``; keywords, operators, attribute names
 (``.compile``), keyword-argument names (``epochs=``) and the lecture's library names stay, since
 they are what the code does. Comments, blank lines, indentation and ``print``/``display`` calls
-are dropped, and so are trailing commas. Python's own tokenizer reads the code; from where it gives up (an unclosed bracket, an IPython
-line it cannot read) a plain pattern tokenizes the rest.
+are dropped, and so are trailing commas, ``;``, ``pass``, bare literals, names bound to a
+literal and type hints. Python's own tokenizer reads the code; from where it gives up (an
+unclosed bracket, an IPython line it cannot read) a plain pattern tokenizes the rest.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 
 K = 12  # tokens per k-gram: shorter shared runs are noise (one typical line of code)
 WINDOW = 8  # winnowing window: any shared run of K + WINDOW - 1 = 19 tokens is always found
+MAX_TOKENS = 20_000  # of one cell: more is pasted data, not code anyone wrote
 
 KEPT_NAMES = frozenset(
     {"np", "numpy", "pd", "pandas", "tf", "tensorflow", "keras", "layers", "models", "plt",
@@ -51,39 +53,125 @@ class Fingerprint:
     start: int  # index of the k-gram's first token in its cell's token list
 
 
-def tokens(code: str) -> list[Token]:
-    """The normalised tokens of one cell of Python (or IPython) code."""
-    raw: list[tuple[int, str, int]] = []  # (type, text, line)
+Raw = tuple[int, str, int]  # (token type, text, line)
+LITERALS = frozenset({tokenize.NUMBER, tokenize.STRING})
+LITERAL_WORDS = frozenset({"None", "True", "False", "...", "-", "+", "(", ")", "[", "]", "{",
+                           "}", ",", ":"})  # fmt: skip
+HEADERS = frozenset({"def", "class", "if", "elif", "else", "for", "while", "with", "try",
+                     "except", "finally", "async", "lambda", "match", "case"})  # fmt: skip
+
+
+def raw_tokens(code: str, limit: int = MAX_TOKENS) -> list[Raw]:
+    """The cell's tokens as Python reads them (comments and layout left out, statement ends
+    kept), at most ``limit``."""
+    raw: list[Raw] = []
     try:
         for tok in tokenize.generate_tokens(io.StringIO(code).readline):
-            if tok.type not in SKIPPED:
+            if tok.type == tokenize.NEWLINE or tok.type not in SKIPPED:
                 raw.append((tok.type, tok.string, tok.start[0]))
+                if len(raw) >= limit:
+                    return raw
     except (tokenize.TokenError, IndentationError, SyntaxError):  # read the rest by pattern
         last = raw[-1][2] if raw else 0
         raw += [t for t in _fallback(code) if t[2] > last]
-    return _normalised(raw)
+    return raw[:limit]
 
 
-def _fallback(code: str) -> list[tuple[int, str, int]]:
+def tokens(code: str) -> list[Token]:
+    """The normalised tokens of one cell of Python (or IPython) code."""
+    return normalised(raw_tokens(code))
+
+
+def normalised(raw: list[Raw]) -> list[Token]:
+    """``raw_tokens`` normalised, statement by statement."""
+    out: list[Token] = []
+    for statement in _statements(raw):
+        statement = _without_annotations(statement)
+        if statement and not _idle(statement):
+            out += _normalised(statement, header=statement[0][1] in ("def", "async"))
+    return out
+
+
+def _fallback(code: str) -> list[Raw]:
+    """Tokens by pattern, a statement ending at each line's end outside brackets."""
     kinds = {"string": tokenize.STRING, "name": tokenize.NAME, "number": tokenize.NUMBER,
              "op": tokenize.OP}  # fmt: skip
-    found = []
-    for number, line in enumerate(code.splitlines(), start=1):
+    found, depth = [], 0
+    for number, line in enumerate(code.split("\n"), start=1):  # lines as the tokenizer counts
         for match in FALLBACK.finditer(line):
             if match.lastgroup != "comment":
-                found.append((kinds[match.lastgroup], match.group(), number))
+                text = match.group()
+                depth += (text in ("(", "[", "{")) - (text in (")", "]", "}"))
+                found.append((kinds[match.lastgroup], text, number))
+        if depth <= 0:
+            depth = 0
+            found.append((tokenize.NEWLINE, "", number))
     return found
 
 
-def _normalised(raw: list[tuple[int, str, int]]) -> list[Token]:
+def _statements(raw: list[Raw]) -> list[list[Raw]]:
+    """Split at statement ends (newline, ``;``)."""
+    statements, current, depth = [], [], 0
+    for token in [*raw, (tokenize.NEWLINE, "", 0)]:
+        kind, text, _ = token
+        depth += (text in ("(", "[", "{")) - (text in (")", "]", "}"))
+        if kind == tokenize.NEWLINE or (text == ";" and depth <= 0):
+            if current:
+                statements.append(current)
+            current, depth = [], 0
+        else:
+            current.append(token)
+    return statements
+
+
+def _idle(statement: list[Raw]) -> bool:
+    """A statement that does nothing a copy would need: ``pass``, a bare literal (``...``, a
+    docstring, a number), a name bound to a literal."""
+    body = statement
+    if len(body) >= 2 and body[0][0] == tokenize.NAME and body[1][1] == "=":
+        body = body[2:]  # NAME = <literal>
+    return all(kind in LITERALS or text in LITERAL_WORDS or text == "pass"
+               for kind, text, _ in body)  # fmt: skip
+
+
+def _without_annotations(statement: list[Raw]) -> list[Raw]:
+    """Type hints are spelling: ``x: int = 1`` is ``x = 1``; ``def f(a: int) -> str:`` is
+    ``def f(a):``."""
+    first = statement[0][1]
+    if first == "def" or (first == "async" and len(statement) > 1 and statement[1][1] == "def"):
+        kept: list[Raw] = []
+        depth, skipping = 0, ""
+        for kind, text, line in statement:
+            if skipping == "parameter" and depth == 1 and text in (",", "=", ")"):
+                skipping = ""
+            elif skipping == "return" and depth == 0 and text == ":":
+                skipping = ""
+            elif not skipping and depth == 1 and text == ":" and kept[-1][0] == tokenize.NAME:
+                skipping = "parameter"
+            elif not skipping and depth == 0 and text == "->":
+                skipping = "return"
+            depth += (text in ("(", "[", "{")) - (text in (")", "]", "}"))
+            if not skipping:
+                kept.append((kind, text, line))
+        return kept
+    if first not in HEADERS and len(statement) > 1 and statement[1][1] == ":":
+        rest = statement[2:]
+        equals = next((i for i, t in enumerate(rest) if t[1] == "="), None)
+        return [statement[0], *rest[equals:]] if equals is not None else []
+    return statement
+
+
+def _normalised(raw: list[Raw], *, header: bool = False) -> list[Token]:
+    """One statement's tokens, normalised (``header``: a ``def`` line, whose ``name=`` are
+    parameters the student named, not keyword arguments)."""
     out: list[Token] = []
     depth, skip_depth = 0, None  # inside a dropped print(...) while skip_depth is set
     for i, (kind, text, line) in enumerate(raw):
         before = raw[i - 1][1] if i else ""
         after = raw[i + 1][1] if i + 1 < len(raw) else ""
-        if text in "([{":
+        if text in ("(", "[", "{"):
             depth += 1
-        elif text in ")]}":
+        elif text in (")", "]", "}"):
             depth -= 1
             if skip_depth is not None and depth == skip_depth:
                 skip_depth = None
@@ -92,11 +180,13 @@ def _normalised(raw: list[tuple[int, str, int]]) -> list[Token]:
             continue
         if text == "," and after in (")", "]", "}"):  # a trailing comma is formatting
             continue
-        if kind == tokenize.NAME and text in SHOWN and after == "(" and before != ".":
+        if (kind == tokenize.NAME and text in SHOWN and after == "(" and before != "."
+                and not _assigns_inside(raw, i)):  # fmt: skip
             skip_depth = depth
             continue
         if kind == tokenize.NAME and not keyword.iskeyword(text):
-            kept = text in KEPT_NAMES or before == "." or (after == "=" and depth > 0)
+            keyword_argument = after == "=" and depth > 0 and not header
+            kept = text in KEPT_NAMES or before == "." or keyword_argument
             out.append(Token(text if kept else "V", line))
         elif kind == tokenize.NUMBER:
             out.append(Token("N", line))
@@ -105,6 +195,18 @@ def _normalised(raw: list[tuple[int, str, int]]) -> list[Token]:
         else:
             out.append(Token(text, line))
     return out
+
+
+def _assigns_inside(raw: list[Raw], at: int) -> bool:
+    """Whether the call starting at ``raw[at]`` holds a ``:=``: work hidden in a print."""
+    depth = 0
+    for _, text, _ in raw[at + 1 :]:
+        depth += (text in ("(", "[", "{")) - (text in (")", "]", "}"))
+        if text == ":=":
+            return True
+        if depth <= 0:
+            return False
+    return False
 
 
 def winnow(stream: list[Token]) -> list[Fingerprint]:

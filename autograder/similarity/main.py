@@ -11,11 +11,11 @@ from pathlib import Path
 
 from autograder import paths
 from autograder.config import check_term, load_config
-from autograder.errors import GradesError
+from autograder.errors import GradesError, UsageError
 from autograder.grade.pipeline import autograder_dir_for, default_out
 from autograder.similarity.compare import Comparison, compare
 from autograder.similarity.report import write_csv_report, write_html_report
-from autograder.similarity.sources import CHECK, OTHER, Skeleton, read_documents
+from autograder.similarity.sources import OTHER, Skeleton, read_documents, with_given_code
 
 SOLUTION = "published solution"
 
@@ -29,13 +29,20 @@ def similarity_report(
     title: str = "",
     against: list[Path] | None = None,
     solution: bool = False,
+    ignore_solution: bool = False,
 ) -> Comparison:
-    """Compare, write ``out/similarity.csv`` and ``out/similarity.html``; the comparison."""
+    """Compare, write ``out/similarity.csv`` and ``out/similarity.html``; the comparison.
+    ``solution`` pairs every student with the published solution; ``ignore_solution`` counts
+    the solution's code as given, like the skeleton's (the lecture's code is everyone's)."""
+    if solution and ignore_solution:
+        raise UsageError("--solution and --ignore-solution exclude each other")
     for path in [*inputs, *(against or [])]:
         if not path.exists():
             raise GradesError(f"no such file or folder: {path}")
     skeleton_file = skeleton_notebook(assignment, term)
     skeleton = Skeleton.of(skeleton_file)
+    if ignore_solution:
+        skeleton = with_given_code(skeleton, _solution_notebook(assignment, term))
     batch, skipped = read_documents(inputs, assignment=assignment, origin="", skeleton=skeleton)
     others, counts = [], {}
     for folder in against or []:
@@ -45,22 +52,27 @@ def similarity_report(
         skipped += [f"{folder.name}: {line}" for line in left]
         counts[folder.name] = counts.get(folder.name, 0) + len(found)
     if solution:
-        built = autograder_dir_for(term, assignment) / f"{assignment}.ipynb"
-        if not built.is_file():
-            raise GradesError(f"--solution needs the build: run `autograder build --assignment "
-                              f"{assignment}` (no {built})")  # fmt: skip
-        found, _ = read_documents([built], assignment=assignment, origin=SOLUTION,
+        found, _ = read_documents([_solution_notebook(assignment, term)], assignment=assignment,
+                                  origin=SOLUTION,
                                   skeleton=skeleton, prefix="solution/")  # fmt: skip
         others += found
         counts[SOLUTION] = len(found)
     comparison = compare(batch, others, skeleton_hashes=skeleton.hashes)
     out.mkdir(parents=True, exist_ok=True)
-    questions = question_order(skeleton_file)
-    questions += sorted({c.question for d in batch + others for c in d.cells} - set(questions))
+    questions = [*skeleton.questions, OTHER]  # the CSV's columns: never a name a student chose
+    skipped += [f"{d.label}: {note}" for d in batch + others for note in d.notes]
     write_csv_report(out / "similarity.csv", comparison, questions)
     write_html_report(out / "similarity.html", comparison, title=title or assignment,
                       batch=len(batch), others=counts, skipped=skipped)  # fmt: skip
     return comparison
+
+
+def _solution_notebook(assignment: str, term: str) -> Path:
+    built = autograder_dir_for(term, assignment) / f"{assignment}.ipynb"
+    if not built.is_file():
+        raise GradesError(f"the published solution is read from the build: run `autograder "
+                          f"build --assignment {assignment}` (no {built})")  # fmt: skip
+    return built
 
 
 def skeleton_notebook(assignment: str, term: str) -> Path | None:
@@ -74,13 +86,6 @@ def skeleton_notebook(assignment: str, term: str) -> Path | None:
     return None
 
 
-def question_order(skeleton_file: Path | None) -> list[str]:
-    if skeleton_file is None:
-        return [OTHER]
-    names = CHECK.findall(skeleton_file.read_text(encoding="utf-8"))
-    return [*dict.fromkeys(names), OTHER]
-
-
 def main(
     *,
     paths: list[str],
@@ -88,6 +93,7 @@ def main(
     out: str | None = None,
     against: list[str] | None = None,
     solution: bool = False,
+    ignore_solution: bool = False,
     term: str | None = None,
     config: str | None = None,
 ) -> int:
@@ -98,7 +104,7 @@ def main(
         [Path(p) for p in paths], assignment=assignment, out=folder,
         term=check_term(term, "--term") if term else cfg.course.term,
         title=spec.title or assignment, against=[Path(p) for p in against or []],
-        solution=solution,
+        solution=solution, ignore_solution=ignore_solution,
     )  # fmt: skip
     print(summary_lines(comparison, folder))
     if (folder / "summary.html").exists():  # link the report from the class summary

@@ -92,7 +92,7 @@ def write_html_report(
         "lecture closely can look alike.</p>",
     ]
     if skipped:
-        parts.append("<h2>Not compared</h2><ul>")
+        parts.append("<h2>Not compared, or not in full</h2><ul>")
         parts += [f"<li>{e(line)}</li>" for line in skipped]
         parts.append("</ul>")
     parts.append(
@@ -150,7 +150,7 @@ def _pair_section(rank: int, pair: PairScore, passages: list[Passage]) -> str:
 def _code(label: str, index: int, question: str, source: str, marked: tuple[int, ...]) -> str:
     e = _escape
     shown = []
-    lines = source.splitlines()
+    lines = source.split("\n")  # numbered as the tokenizer numbers them
     for number, line in enumerate(lines[:MAX_SHOWN_LINES], start=1):
         text = e(line) or " "
         shown.append(f"<mark>{text}</mark>" if number in marked else text)

@@ -7,20 +7,30 @@ notebook of the assignment is skipped and listed. Nothing is run.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
-from dataclasses import dataclass, field
+import tokenize
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from autograder.errors import SubmissionError
 from autograder.grade import intake
 from autograder.grade.identity import newest_first
 from autograder.results import Identity
-from autograder.similarity.fingerprints import Fingerprint, Token, tokens, winnow
+from autograder.similarity.fingerprints import (
+    MAX_TOKENS,
+    Fingerprint,
+    Token,
+    normalised,
+    raw_tokens,
+    tokens,
+    winnow,
+)
 
-CHECK = re.compile(r"""grader\s*\.\s*check\s*\(\s*["']([\w.-]+)["']""")
-OTHER = "(no question)"  # code after the last check
-MAX_CELL_CHARS = 50_000  # a pasted dataset is not code anyone wrote
+OTHER = "(no question)"  # code after the last check, or of a notebook without a skeleton
+MAX_CELL_CHARS = 1_000_000  # read of one cell (the tokens are capped too: MAX_TOKENS)
+MAX_DOCUMENT_TOKENS = 200_000  # of one notebook: a hostile one costs the report seconds, no more
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,7 @@ class Document:
     origin: str  # "" for this batch; else where it comes from ("2025-fall", "solution")
     file: str
     cells: list[CodeCell] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was not compared in full, and why
 
     @property
     def label(self) -> str:
@@ -58,41 +69,88 @@ class Skeleton:
 
     lines: frozenset[str]
     hashes: frozenset[int]
+    questions: tuple[str, ...] = ()  # in the order the skeleton checks them
 
     @classmethod
     def of(cls, notebook: Path | None) -> Skeleton:
         if notebook is None or not notebook.is_file():
             return cls(frozenset(), frozenset())
         cells = intake.code_cells(json.loads(notebook.read_text(encoding="utf-8")))
-        lines = {_folded(line) for code in cells for line in code.splitlines()}
+        lines = {_folded(line) for code in cells for line in code.split("\n")}
         hashes = {f.hash for code in cells for f in winnow(tokens(code))}
-        return cls(frozenset(lines - {""}), frozenset(hashes))
+        questions = tuple(dict.fromkeys(q for code in cells for q in checked(code)))
+        return cls(frozenset(lines - {""}), frozenset(hashes), questions)
+
+
+def with_given_code(skeleton: Skeleton, notebook: Path) -> Skeleton:
+    """The skeleton with another notebook's code counted as given too (the published solution,
+    when the lecture's code is everyone's)."""
+    more = Skeleton.of(notebook)
+    return Skeleton(skeleton.lines | more.lines, skeleton.hashes | more.hashes,
+                    skeleton.questions)  # fmt: skip
+
+
+def checked(code: str, raw: list | None = None) -> list[str]:
+    """The questions a cell checks: ``grader.check("NAME")`` in its code, not in a comment or
+    a string (``raw``: its ``raw_tokens``, if already read)."""
+    raw = raw_tokens(code) if raw is None else raw
+    names = []
+    for i in range(len(raw) - 4):
+        texts = [t[1] for t in raw[i : i + 5]]
+        if texts[:4] == ["grader", ".", "check", "("] and raw[i + 4][0] == tokenize.STRING:
+            try:
+                name = ast.literal_eval(texts[4])
+            except (ValueError, SyntaxError):
+                continue
+            if isinstance(name, str):
+                names.append(name)
+    return names
+
+
+SOLUTION_MARKER = re.compile(r"# (BEGIN |END )?SOLUTION\b.*$")  # otter's; no leading \s*: a
+# line of spaces would make that quadratic
 
 
 def _folded(line: str) -> str:
-    return " ".join(line.split())
+    return " ".join(SOLUTION_MARKER.sub("", line).split())
 
 
 def document(
     notebook: dict, *, key: str, who: Identity, origin: str, file: str, skeleton: Skeleton
 ) -> Document:
-    """The notebook's code cells with the skeleton's lines dropped, each given its question."""
+    """The notebook's code cells with the skeleton's lines dropped, each given the question of
+    the skeleton's that the next check names (without a skeleton: none)."""
     found = Document(key=key, who=who, origin=origin, file=file)
-    pending: list[tuple[int, str]] = []
+    pending: list[CodeCell] = []
+    total = 0
     for index, code in enumerate(intake.code_cells(notebook)):
-        pending.append((index, code[:MAX_CELL_CHARS]))
-        checked = CHECK.findall(code)
-        if checked:
-            found.cells.extend(_cell(i, checked[-1], c, skeleton) for i, c in pending)
+        if len(code) > MAX_CELL_CHARS:
+            found.notes.append(f"code cell {index + 1}: only its first "
+                               f"{MAX_CELL_CHARS:,} characters are compared")  # fmt: skip
+            code = code[:MAX_CELL_CHARS]
+        raw = raw_tokens(code)
+        if len(raw) >= MAX_TOKENS:
+            found.notes.append(f"code cell {index + 1}: only its first {MAX_TOKENS:,} tokens "
+                               "are compared")  # fmt: skip
+        pending.append(_cell(index, OTHER, code, raw, skeleton))
+        total += len(pending[-1].tokens)
+        if total > MAX_DOCUMENT_TOKENS:
+            pending.pop()
+            found.notes.append(f"only the code before cell {index + 1} is compared "
+                               f"(at most {MAX_DOCUMENT_TOKENS:,} tokens)")  # fmt: skip
+            break
+        questions = [q for q in checked(code, raw) if q in skeleton.questions]
+        if questions:
+            found.cells += [replace(c, question=questions[-1]) for c in pending]
             pending = []
-    found.cells.extend(_cell(i, OTHER, c, skeleton) for i, c in pending)
+    found.cells += pending
     found.cells = [c for c in found.cells if c.tokens]
     return found
 
 
-def _cell(index: int, question: str, code: str, skeleton: Skeleton) -> CodeCell:
-    given = {n for n, line in enumerate(code.splitlines(), 1) if _folded(line) in skeleton.lines}
-    own = tuple(t for t in tokens(code) if t.line not in given)
+def _cell(index: int, question: str, code: str, raw: list, skeleton: Skeleton) -> CodeCell:
+    given = {n for n, line in enumerate(code.split("\n"), 1) if _folded(line) in skeleton.lines}
+    own = tuple(t for t in normalised(raw) if t.line not in given)
     return CodeCell(index, question, code, own, tuple(winnow(list(own))))
 
 

@@ -8,6 +8,7 @@ it holds a submission, and compares every grade with the local pipeline's (expec
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -99,25 +100,28 @@ def test_a_task_that_lost_every_worker_is_crashed_and_a_broken_worker_stops_the_
     unsent.possible, unsent.build, unsent.term = {"q1": 2.0, "q2": 3.0}, "b1", "t1"
     eve = Submission(tmp_path / "eve.ipynb", "eve", Identity("file:eve", "eve"))
 
-    lost = client._result_of(_Finished(error=KilledWorker("k", "tcp://w", 1)), eve, unsent)
+    lost = client._result_of(_Finished(error=KilledWorker("k", "tcp://w", 1)), eve, "d1", unsent)
     assert lost.status is Status.CRASHED and lost.total == 0 and lost.possible == 5
     assert "2 tries" in lost.reason and "--resume" in lost.reason
 
     with pytest.raises(ClusterError, match="cannot grade: no sandbox"):
-        client._result_of(_Finished(error=ClusterError("no sandbox")), eve, unsent)
+        client._result_of(_Finished(error=ClusterError("no sandbox")), eve, "d1", unsent)
     with pytest.raises(ClusterError, match="returned no result"):
-        client._result_of(_Finished({"score": 1}), eve, unsent)
+        client._result_of(_Finished({"score": 1}), eve, "d1", unsent)
 
     graded = lost.to_gradescope()
     graded["extra_data"]["kit"]["identity"] = {"kind": "file", "key": "mallory", "name": "M"}
-    kept = client._result_of(_Finished(graded), eve, unsent)
+    kept = client._result_of(_Finished(graded), eve, "d1", unsent)
     assert kept.who == eve.who and kept.file == "eve.ipynb"  # the client's identity, always
-    graded["extra_data"]["kit"]["submission"] = "someone-else"
-    with pytest.raises(ClusterError, match="someone-else"):
-        client._result_of(_Finished(graded), eve, unsent)
+    for key, value, said in [("fingerprint", "d2", "other bytes"), ("build", "b2", "build"),
+                             ("submission", "someone-else", "someone-else")]:  # fmt: skip
+        forged = json.loads(json.dumps(graded))
+        forged["extra_data"]["kit"][key] = value
+        with pytest.raises(ClusterError, match=said):
+            client._result_of(_Finished(forged), eve, "d1", unsent)
 
 
-def test_the_scheduler_comes_from_grading_toml_and_an_absent_one_fails_fast(tmp_path):
+def test_the_scheduler_comes_from_grading_toml_and_an_absent_one_fails_fast(tmp_path, monkeypatch):
     from autograder.grade.cluster.client import connect
 
     config, text = tmp_path / "grading.toml", load_config().path.read_text()
@@ -135,11 +139,19 @@ def test_the_scheduler_comes_from_grading_toml_and_an_absent_one_fails_fast(tmp_
             connect(scheduler)
         assert raised.value.exit_code == 6
     assert time.monotonic() - started < 25  # not Dask's 30 s connect timeout
+    with pytest.raises(ClusterError, match="plain TCP"):  # unauthenticated, across a network
+        connect("tcp://192.0.2.10:8786")
+    monkeypatch.setenv("KIT_CLUSTER_ALLOW_TCP", "1")  # a private network, the operator says
+    with pytest.raises(ClusterError, match="cannot reach"):
+        connect("tcp://192.0.2.10:1")
 
 
 def test_the_readme_slurm_script_starts_one_lane_workers_and_grades_through_them(
     monkeypatch, tmp_path
 ):
+    import copy
+
+    import dask
     import dask_jobqueue
 
     from autograder import paths
@@ -149,20 +161,48 @@ def test_the_readme_slurm_script_starts_one_lane_workers_and_grades_through_them
     script = re.search(r"```python\n(# slurm_grade\.py.*?)```", readme, re.S).group(1)
     seen: dict = {}
 
+    monkeypatch.setenv("HOME", str(tmp_path))  # the certificate's shared folder
+
     class NoSlurm(dask_jobqueue.SLURMCluster):  # everything but submitting the jobs
         def scale(self, n=None, jobs: int = 0, **kwargs) -> None:
             if jobs:  # (closing scales to 0)
                 seen.update(jobs=jobs, job_script=self.job_script())
 
     monkeypatch.setattr(dask_jobqueue, "SLURMCluster", NoSlurm)
-    monkeypatch.setattr(pipeline, "grade_batch", lambda paths, **kw: seen.update(kw, inputs=paths))
+
+    def grade_batch(paths, **kw):
+        seen.update(kw, inputs=paths, address=kw["scheduler"].scheduler_info()["address"])
+
+    monkeypatch.setattr(pipeline, "grade_batch", grade_batch)
     monkeypatch.setattr(sys, "argv", ["slurm_grade.py", str(tmp_path)])
+    monkeypatch.setattr(dask.config, "config", copy.deepcopy(dask.config.config))
     exec(compile(script, "slurm_grade.py", "exec"), {"__name__": "__main__"})
     assert seen["inputs"] == [tmp_path] and seen["assignment"] == "mlp"
-    assert seen["scheduler"].startswith("tcp://") and seen["jobs"] == 5
+    assert seen["address"].startswith("tls://") and seen["jobs"] == 5
     job = seen["job_script"]
     assert "--nthreads 1" in job and "--nworkers 4" in job and sys.executable in job
-    assert "#SBATCH -p grading" in job
+    assert "#SBATCH -p grading" in job and "--tls-key" in job
+
+
+def test_a_cluster_never_grades_without_a_sandbox_or_without_the_data(tmp_path, monkeypatch,
+                                                                       capsys):  # fmt: skip
+    from autograder.cli import main
+    from autograder.data import environment
+    from autograder.errors import DataError
+    from autograder.grade.pipeline import GradingOptions, LocalGrader
+
+    code = main(["grade", str(tmp_path), "--assignment", "mlp", "--isolation", "none",
+                 "--scheduler", "tcp://127.0.0.1:9"])  # fmt: skip
+    assert code == 2 and "never grades without a sandbox" in capsys.readouterr().err
+
+    monkeypatch.setattr(environment, "notebook_environment", lambda config: {})
+    with pytest.raises(DataError, match="autograder data --assignment mlp"):
+        LocalGrader(
+            config=load_config(),
+            autograder_dir=tmp_path,
+            jobs=1,
+            options=GradingOptions(assignment="mlp", term="t", isolation="none"),
+        )
 
 
 def test_local_grading_imports_no_dask():
@@ -202,7 +242,9 @@ def test_a_cluster_grades_like_the_local_pipeline_and_survives_a_killed_worker(m
     (tmp_path / "cluster").mkdir()
     with (
         loopback_cluster(tmp_path / "cluster", workers=2, allowed_failures=1) as cluster,
-        Client(scheduler_file=str(cluster.scheduler_file), timeout=60) as observer,
+        Client(
+            scheduler_file=str(cluster.scheduler_file), timeout=60, security=cluster.security()
+        ) as observer,
     ):
         observer.wait_for_workers(2, timeout=120)
         by_name = {info["name"]: address
@@ -211,6 +253,7 @@ def test_a_cluster_grades_like_the_local_pipeline_and_survives_a_killed_worker(m
             [sys.executable, "-m", "autograder", "grade", str(inputs), "--assignment", "mlp",
              "--out", str(out), "--scheduler", str(cluster.scheduler_file), "--no-progress"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, **cluster.client_environment()},  # its TLS certificate
         )  # fmt: skip
         # w1 is killed (-9, with the jails it started) while it holds a submission to grade
         held = _wait_for(
@@ -221,6 +264,12 @@ def test_a_cluster_grades_like_the_local_pipeline_and_survives_a_killed_worker(m
         time.sleep(3)  # well into grading it
         cluster.kill_worker("w1")
         output, _ = grading.communicate(timeout=600)
+        stranger = subprocess.run(  # without the certificate, nobody gets in
+            [sys.executable, "-c", "from distributed import Client; import sys; "
+             f"Client(scheduler_file={str(cluster.scheduler_file)!r}, timeout=5)"],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert stranger.returncode != 0
     assert grading.returncode == 0, output[-3000:]
 
     results = {p.stem: json.loads(p.read_text()) for p in (out / "results").glob("*.json")}

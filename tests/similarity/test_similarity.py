@@ -92,6 +92,15 @@ def test_the_published_solution_is_compared_on_request(classroom, mlp_free_build
     assert by_student["Ana"].flagged  # ana wrote the lecture's code, as the solution does
     assert not by_student.get("Chloe") or not by_student["Chloe"].flagged
 
+    # where the lecture's code is everyone's, the solution's code counts as given: ben's copy
+    # of ana (who wrote only that) is nobody's work, dan's copy of chloe's generator still is
+    given = similarity_report(
+        [classroom / "this-term"], assignment="word2vec", out=tmp_path / "given",
+        term=mlp_free_build, ignore_solution=True,
+    )  # fmt: skip
+    flagged = {key for key, pair in _pairs(given).items() if pair.flagged}
+    assert flagged == {frozenset(("Chloe", "Dan"))}
+
 
 @pytest.fixture
 def mlp_free_build(tmp_path, monkeypatch):
@@ -188,3 +197,81 @@ def test_the_cli_writes_the_report_into_the_grading_folder_and_links_it(classroo
     assert code == 0 and "3 flagged" in printed and "Chloe Student ~ Dan Student" in printed
     assert (out / "similarity.csv").exists()
     assert 'href="similarity.html"' in (out / "summary.html").read_text(encoding="utf-8")
+
+
+def _each_line(code: str, change) -> str:
+    return "\n".join(change(line) for line in code.split("\n"))
+
+
+def _ends_statement(line: str) -> bool:
+    return bool(line.strip()) and not line.rstrip().endswith((":", ",", "(", "[", "{", "\\"))
+
+
+def _after_each_statement(extra: str):
+    def change(line: str) -> str:
+        indent = line[: len(line) - len(line.lstrip())]
+        return f"{line}\n{indent}{extra}" if _ends_statement(line) else line
+
+    return change
+
+
+ZEROS = "_ = [" + ", ".join(["0"] * 600) + "]"
+DISGUISES = {  # what a student who copies might do, mechanically, to every cell of a copy
+    "semicolons": lambda code: _each_line(code, lambda s: s + ";" if _ends_statement(s) else s),
+    "pass after each statement": lambda code: _each_line(code, _after_each_statement("pass")),
+    "dead constants": lambda code: _each_line(code, _after_each_statement("_ = 0")),
+    "padding line per cell": lambda code: ZEROS + "\n" + code,
+    "type hints": lambda code: code.replace(
+        "(corpus, window_size, vocab_size):",
+        "(corpus: list, window_size: int, vocab_size: int) -> object:",
+    ).replace("cbow_losses = []", "cbow_losses: list = []"),
+    "work inside print": lambda code: code.replace(
+        "cbow = Sequential()", "print(cbow := Sequential())"
+    ),
+    "line separator in a comment": lambda code: "# note\u2028x = 1\u2028y = 2\n" + code,
+    "fake check in a comment": lambda code: '# grader.check("q_other")\n' + code,
+    "60,000 spaces of comment": lambda code: "#" + " " * 60_000 + "\n" + code,
+}
+
+
+@pytest.mark.parametrize("disguise", sorted(DISGUISES))
+def test_a_mechanically_disguised_copy_is_still_flagged(disguise, tmp_path):
+    change = DISGUISES[disguise]
+    copy = {question: change(code) for question, code in students.ANA.items()}
+    honest = {"ana": students.ANA, "chloe": students.CHLOE, "eve": students.EVE,
+              "frank": students.FRANK}  # fmt: skip
+    students.write_class(SKELETON, tmp_path / "in", {**honest, "zed": copy})
+    comparison = similarity_report([tmp_path / "in"], assignment="word2vec", out=tmp_path / "o",
+                                   term="unbuilt-term")  # fmt: skip
+    pairs = _pairs(comparison)
+    assert pairs[frozenset(("Ana", "Zed"))].flagged, pairs[frozenset(("Ana", "Zed"))]
+    assert {k for k, p in pairs.items() if p.flagged} == {frozenset(("Ana", "Zed"))}
+
+
+def test_a_student_cannot_name_the_reports_columns(tmp_path):
+    answers = {**students.CHLOE, "q_pairs": students.CHLOE["q_pairs"] + '\ngrader.check("flagged")'}
+    students.write_class(SKELETON, tmp_path / "in", {"chloe": answers, "dan": students.DAN})
+    similarity_report([tmp_path / "in"], assignment="word2vec", out=tmp_path, term="unbuilt")
+    with open(tmp_path / "similarity.csv", newline="", encoding="utf-8") as fh:
+        header = next(csv.reader(fh))
+    assert header.count("flagged") == 1 and len(header) == len(set(header))
+    row = next(csv.DictReader((tmp_path / "similarity.csv").open(encoding="utf-8")))
+    assert row["flagged"] == "yes"  # chloe and dan share the generator
+
+
+def test_a_huge_repetitive_notebook_is_compared_only_up_to_its_caps(tmp_path, monkeypatch):
+    from autograder.similarity import sources
+
+    flood = "value = transform(value, step)\n" * 40_000  # 280,000 tokens, one fingerprint
+    answers = {**students.CHLOE, "q_cbow": flood}
+    students.write_class(SKELETON, tmp_path / "in", {"chloe": answers, "zed": answers})
+    monkeypatch.setattr(sources, "MAX_DOCUMENT_TOKENS", 10_000)
+    comparison = similarity_report([tmp_path / "in"], assignment="word2vec", out=tmp_path,
+                                   term="unbuilt")  # fmt: skip
+    (pair,) = comparison.pairs
+    assert pair.flagged and all(sum(len(c.tokens) for c in d.cells) <= 10_000
+                                for d in (pair.a, pair.b))  # fmt: skip
+    assert any("only its first 20,000 tokens" in n for n in pair.a.notes)
+    assert any("only the code before cell" in n for n in pair.a.notes)
+    page = (tmp_path / "similarity.html").read_text(encoding="utf-8")
+    assert "Not compared, or not in full" in page and len(page) < 2_000_000

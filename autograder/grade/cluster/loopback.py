@@ -1,6 +1,8 @@
-"""A Dask cluster on this machine, from this environment's ``dask`` command: a scheduler on
-loopback and ``workers`` one-thread workers, as the README's one-machine recipe starts them.
-For tests and benchmarks; a real cluster is started by its operators (README: Slurm)."""
+"""A Dask cluster on this machine, from this environment's ``dask`` command, as the README's
+one-machine recipe starts it: a scheduler and ``workers`` one-thread workers on loopback, with
+TLS both ways (a throw-away certificate in ``folder``: no other local user can connect), one
+retry per task and one task per thread at a time. For tests and benchmarks; a real cluster is
+started by its operators (README: Slurm)."""
 
 from __future__ import annotations
 
@@ -19,8 +21,33 @@ from autograder.errors import ClusterError
 
 @dataclass
 class LoopbackCluster:
-    scheduler_file: Path
+    folder: Path
     workers: dict[str, subprocess.Popen] = field(default_factory=dict)  # name -> process
+
+    @property
+    def scheduler_file(self) -> Path:
+        return self.folder / "scheduler.json"
+
+    @property
+    def tls_files(self) -> dict[str, str]:
+        return {part: str(self.folder / f"cluster.{part}") for part in ("pem", "key")}
+
+    def client_environment(self) -> dict[str, str]:
+        """Dask configuration (as variables) for a client of this cluster: its certificate."""
+        pem, key = self.tls_files["pem"], self.tls_files["key"]
+        return {
+            "DASK_DISTRIBUTED__COMM__TLS__CA_FILE": pem,
+            "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT": pem,
+            "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY": key,
+            "DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION": "True",
+        }
+
+    def security(self):
+        from distributed.security import Security
+
+        pem, key = self.tls_files["pem"], self.tls_files["key"]
+        return Security(tls_ca_file=pem, tls_client_cert=pem, tls_client_key=key,
+                        require_encryption=True)  # fmt: skip
 
     def kill_worker(self, name: str) -> None:
         """SIGKILL one worker (its own process group), as a machine that fails would."""
@@ -33,12 +60,18 @@ def loopback_cluster(
 ) -> Iterator[LoopbackCluster]:
     """Start the cluster with logs in ``folder``; stop every process of it on exit."""
     dask = str(Path(sys.executable).parent / "dask")
-    cluster = LoopbackCluster(folder / "scheduler.json")
+    cluster = LoopbackCluster(folder)
+    _write_certificate(cluster.tls_files)
+    tls = ["--tls-ca-file", cluster.tls_files["pem"], "--tls-cert", cluster.tls_files["pem"],
+           "--tls-key", cluster.tls_files["key"]]  # fmt: skip
+    settings = {
+        "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": str(allowed_failures),
+        "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION": "1.0",  # queued tasks stay queued
+    }
     processes = [_start(
-        [dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-         "--scheduler-file", str(cluster.scheduler_file)],
-        folder / "scheduler.log",
-        DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=str(allowed_failures),
+        [dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--protocol", "tls",
+         "--no-dashboard", "--scheduler-file", str(cluster.scheduler_file), *tls],
+        folder / "scheduler.log", **settings,
     )]  # fmt: skip
     try:
         deadline = time.monotonic() + timeout_s
@@ -50,7 +83,7 @@ def loopback_cluster(
             name = f"w{number}"
             cluster.workers[name] = _start(
                 [dask, "worker", "--scheduler-file", str(cluster.scheduler_file), "--name", name,
-                 "--nthreads", "1", "--no-nanny", "--no-dashboard"],
+                 "--host", "127.0.0.1", "--nthreads", "1", "--no-nanny", "--no-dashboard", *tls],
                 folder / f"{name}.log",
             )  # fmt: skip
             processes.append(cluster.workers[name])
@@ -65,6 +98,17 @@ def loopback_cluster(
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+def _write_certificate(files: dict[str, str]) -> None:
+    """A fresh self-signed certificate (its own authority) and key, readable by this user only."""
+    from distributed.security import Security
+
+    temporary = Security.temporary()
+    for part, text in (("pem", temporary.tls_ca_file), ("key", temporary.tls_client_key)):
+        path = Path(files[part])
+        path.touch(mode=0o600)
+        path.write_text(text, encoding="utf-8")
 
 
 def _start(argv: list[str], log: Path, **env: str) -> subprocess.Popen:
