@@ -98,6 +98,9 @@ def loopback_cluster(
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+        from autograder.grade.pipeline import sweep_stale_batches
+
+        sweep_stale_batches()  # what a killed worker left: its batch folders, mounts, cgroups
 
 
 def _write_certificate(files: dict[str, str]) -> None:
