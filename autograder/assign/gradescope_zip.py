@@ -12,6 +12,7 @@ wheel built with ``SOURCE_DATE_EPOCH``).
 
 from __future__ import annotations
 
+import atexit
 import io
 import os
 import shutil
@@ -123,6 +124,7 @@ def kit_wheel() -> Path:
     if "kit" in _WHEELS and _WHEELS["kit"].exists():
         return _WHEELS["kit"]
     folder = Path(tempfile.mkdtemp(prefix="kit-wheel-"))
+    atexit.register(shutil.rmtree, folder, True)  # kept for the process, gone after it
     source = folder / "src"
     source.mkdir()
     shutil.copyfile(paths.REPO_ROOT / "pyproject.toml", source / "pyproject.toml")
