@@ -131,7 +131,7 @@ def test_adversarial_submissions_gain_nothing(mlp_build, tmp_path, quick_limits,
 def test_killed_batch_resumes_without_regrading(mlp_build, tmp_path):
     inputs = tmp_path / "in"
     inputs.mkdir()
-    for name in ("correct_functional", "wrong_split", "wrong_sizes"):
+    for name in ("correct_functional", "wrong_sizes"):
         (inputs / f"{name}.ipynb").write_bytes((SUBMISSIONS / "mlp" / f"{name}.ipynb").read_bytes())
     out = tmp_path / "out"
     command = [
@@ -155,14 +155,14 @@ def test_killed_batch_resumes_without_regrading(mlp_build, tmp_path):
     os.kill(proc.pid, signal.SIGKILL)  # kill -9 of the grader only
     proc.wait()
     first = {p.name: p.stat().st_mtime_ns for p in (out / "results").glob("*.json")}
-    assert 1 <= len(first) < 3
+    assert len(first) == 1  # killed while the second was being graded
     for leftover in (out / "results").glob("*.tmp"):
         pytest.fail(f"a half-written result was left: {leftover}")
 
     resumed = subprocess.run([*command, "--resume"], capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     after = {p.name: p.stat().st_mtime_ns for p in (out / "results").glob("*.json")}
-    assert set(after) == {"correct_functional.json", "wrong_split.json", "wrong_sizes.json"}
+    assert set(after) == {"correct_functional.json", "wrong_sizes.json"}
     assert all(after[name] == mtime for name, mtime in first.items()), (
         "a finished result was regraded"
     )
