@@ -99,9 +99,10 @@ def compare(
     submissions are not paired."""
     documents = batch + others
     in_batch = len(batch)
+    sets = [_HashSets(doc) for doc in documents]
     postings: dict[int, list[int]] = defaultdict(list)
-    for number, doc in enumerate(documents):
-        for h in _hashes(doc) - skeleton_hashes:
+    for number, hashes in enumerate(sets):
+        for h in hashes.all - skeleton_hashes:
             postings[h].append(number)
     limit = common_limit(len(documents))
     shared: dict[tuple[int, int], int] = defaultdict(int)
@@ -112,7 +113,8 @@ def compare(
                     shared[i, j] += 1
     ignored = frozenset(h for h, holders in postings.items() if len(holders) > limit)
     ignored |= skeleton_hashes
-    sets = [_HashSets(doc, ignored) for doc in documents]
+    for doc, hashes in zip(documents, sets, strict=True):
+        hashes.measure(doc, ignored)
     pairs = []
     for (i, j), count in shared.items():
         a, b = documents[i], documents[j]
@@ -127,16 +129,19 @@ def _hashes(doc: Document, question: str | None = None) -> set[int]:
 
 
 class _HashSets:
-    """A document's fingerprint hashes, whole and per question, and how many of its tokens
-    are distinctive (covered by a fingerprint not ignored), computed once."""
+    """A document's fingerprint hashes, whole and per question, computed once; ``measure``
+    adds how many of its tokens are distinctive (covered by a fingerprint not ignored)."""
 
-    def __init__(self, doc: Document, ignored: frozenset[int]) -> None:
+    def __init__(self, doc: Document) -> None:
         self.all = _hashes(doc)
-        questions = {c.question for c in doc.cells}
-        self.by_question = {q: _hashes(doc, q) for q in questions}
+        self.by_question = {q: _hashes(doc, q) for q in {c.question for c in doc.cells}}
+        self.size_by_question: dict[str, int] = {}
+        self.size = 0
+
+    def measure(self, doc: Document, ignored: frozenset[int]) -> None:
         kept = self.all - ignored
         self.size_by_question = {
-            q: _covered([c for c in doc.cells if c.question == q], kept) for q in questions
+            q: _covered([c for c in doc.cells if c.question == q], kept) for q in self.by_question
         }
         self.size = sum(self.size_by_question.values())
 

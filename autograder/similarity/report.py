@@ -27,7 +27,7 @@ def write_csv_report(path: Path, comparison: Comparison, questions: list[str]) -
     ]]  # fmt: skip
     for rank, pair in enumerate(comparison.pairs, start=1):
         lines = _lines_text(comparison.passages(pair)) if rank <= LISTED_LINES else ""
-        per_question = [_percent(pair.questions[q][0]) if q in pair.questions else ""
+        per_question = [f"{pair.questions[q][0]:.3f}" if q in pair.questions else ""
                         for q in questions]  # fmt: skip
         rows.append([
             rank, f"{pair.score:.3f}", "yes" if pair.flagged else "", "; ".join(pair.reasons),
@@ -39,10 +39,6 @@ def write_csv_report(path: Path, comparison: Comparison, questions: list[str]) -
 
 def _who(doc: Document) -> list[str]:
     return [doc.who.key, doc.who.name, doc.key.split("/", 1)[-1], doc.origin or "this batch"]
-
-
-def _percent(value: float) -> str:
-    return f"{value:.3f}"
 
 
 def _ranges(lines: tuple[int, ...]) -> str:
