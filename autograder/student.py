@@ -3,8 +3,10 @@ do. ``grader.check("q")`` on an answer still ``...`` (or a name not yet defined)
 and the line to fill in instead of failing inside a test (``TypeError: object of type 'ellipsis'
 has no len()``); the notebook is found under whatever name the student saved it.
 
-In the grading sandbox this module is replaced by a stand-in, as otter is: nothing here runs
-where a verdict is decided.
+The handout ships this module in a small wheel (``autograder.handout``), so it also runs where
+the kit is not installed (Colab, a plain Jupyter): it then sets the lecture's Keras mode itself
+and says in one line what the student has. In the grading sandbox this module is replaced by a
+stand-in, as otter is: nothing here runs where a verdict is decided.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import glob
 import inspect
 import os
 import re
+import sys
+from importlib import metadata, util
 from pathlib import Path
 
 import otter
@@ -36,9 +40,53 @@ def _vscode_path() -> str | None:
         return None
 
 
+KERAS_MISSING = (
+    "tf-keras is not installed: run `%pip install tf-keras` (the version of your TensorFlow, "
+    "e.g. tf-keras==2.19.0 for tensorflow 2.19), then restart the kernel and run this cell again"
+)
+KERAS_TOO_LATE = (
+    "TensorFlow was imported before this cell in Keras 3 mode: restart the kernel and run this "
+    "cell first"
+)
+
+
+def keras_mode() -> str:
+    """Set the lecture's Keras 2 (tf-keras) before TensorFlow loads; a line saying what is set,
+    or what to do when it cannot be (the checks then fail on Keras 3 objects, saying why)."""
+    if util.find_spec("tf_keras") is None:
+        return KERAS_MISSING
+    before = os.environ.get("TF_USE_LEGACY_KERAS")
+    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+    if "tensorflow" in sys.modules and before not in ("1", "true", "True"):
+        return KERAS_TOO_LATE
+    return f"Keras 2 as in the lecture (tf-keras {_version('tf-keras')}, TF_USE_LEGACY_KERAS=1)"
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
 class Notebook(otter.Notebook):
-    def __init__(self, nb_path: str | None = None, **kwargs):
-        super().__init__(this_notebook(nb_path), **kwargs)
+    def __init__(self, nb_path: str | None = None, *, tests_dir: str = "./tests", **kwargs):
+        mode = keras_mode()
+        if not os.path.isdir(tests_dir):
+            raise FileNotFoundError(
+                f"the public checks ({tests_dir}) are not beside this notebook: unzip the "
+                f"handout and open the notebook inside its folder (Colab: upload the handout "
+                f"zip in the Files pane, then run this cell again)"
+            )
+        super().__init__(this_notebook(nb_path), tests_dir=tests_dir, **kwargs)
+        checks = len(glob.glob(os.path.join(tests_dir, "*.py")))
+        print(f"grader ready: {checks} public checks in {tests_dir}; {mode}")
+
+    def export(self, *args, **kwargs):
+        """otter's export; on Colab (where otter's refuses), the notebook zipped the same way."""
+        if "google.colab" not in sys.modules:
+            return super().export(*args, **kwargs)
+        return _colab_export(self._notebook or "notebook.ipynb")
 
     def check(self, question: str, global_env: dict | None = None):
         if global_env is None:
@@ -103,3 +151,28 @@ def _where_assigned(name: str, env: dict) -> str:
             if pattern.search(line):
                 return f" (cell In[{number}], line {line_number}: {line.strip()})"
     return ""
+
+
+def _colab_export(name: str) -> None:
+    """Colab keeps the notebook in the browser: ask it for the saved notebook, zip it as otter
+    does (the notebook and ``__zip_filename__``) and offer the download."""
+    import datetime
+    import json
+    import zipfile
+
+    from google.colab import _message, files  # type: ignore[import-not-found]
+
+    try:
+        notebook = _message.blocking_request("get_ipynb", request="", timeout_sec=30)["ipynb"]
+    except Exception as exc:  # noqa: BLE001 - any failure: say how to hand in without the zip
+        raise RuntimeError(
+            f"could not read the notebook from Colab ({exc}): use File > Download > Download "
+            ".ipynb and hand in that file"
+        ) from None
+    stem = Path(name).stem
+    zip_name = f"{stem}_{datetime.datetime.now():%Y_%m_%dT%H_%M_%S_%f}.zip"
+    with zipfile.ZipFile(zip_name, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{stem}.ipynb", json.dumps(notebook))
+        archive.writestr("__zip_filename__", zip_name)
+    print(f"exported {zip_name}: hand it in (your browser downloads it now)")
+    files.download(zip_name)

@@ -3,8 +3,9 @@ and grading.toml.
 
 For each assignment: render the master notebook with the term's parameters and the expected
 values computed by ``reference/``, run ``otter assign``, normalise everything to be reproducible,
-publish the student notebook to ``assignments/NAME/``, plan what the grader will ask of a
-notebook, and self-check (solution full marks, skeleton zero).
+publish the student notebook to ``assignments/NAME/``, write the student handout
+(``build/TERM/NAME/NAME-student.zip``: notebook, public tests, student wheel), plan what the
+grader will ask of a notebook, and self-check (solution full marks, skeleton zero).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from autograder.grade.answers import write_manual_questions
 from autograder.grade.feedback import QuestionInfo, title_of, write_question_info
 from autograder.grade.plan import write_plan
 from autograder.grade.verdict.testfiles import missing_or_leaking_hints
+from autograder.handout.write import write_handout
 from autograder.master import questions
 
 
@@ -99,5 +101,6 @@ def build_assignment(cfg: GradingConfig, name: str, term: str, *, publish: bool 
         plan_dir,
     )  # fmt: skip
     write_gradescope_zip(cfg, name, term, build_dir)
+    write_handout(build_dir, name, title=spec.title or name, expected=context["expected"])
     if publish and term == cfg.course.term:
         publish_student(build_dir, paths.ASSIGNMENTS_DIR / name, assignment=name)

@@ -10,11 +10,33 @@ import nbformat
 
 from autograder.files import atomic_write_bytes, sha256_text
 
-INIT_CELL = (
-    "# Initialize Otter (the kit's: it says which `...` to fill in)\n"
-    "from autograder.student import Notebook\n"
-    'grader = Notebook("{name}.ipynb")'
-)
+# The handout's first cell (the kit's, in place of otter's): where this Python lacks the student
+# package (Colab, a plain Jupyter) it installs the wheel beside the notebook (unpacked from the
+# handout zip if only that was uploaded), else the package by name from the index; says so in
+# one line and fails loudly. In the grading sandbox `autograder.student` is a stand-in, so the
+# import succeeds and nothing is installed there.
+INIT_CELL = """\
+# Set-up: run this cell first. `grader` checks your answers; where this Python lacks the course's
+# checker (Colab, a plain Jupyter), it is installed from the wheel beside this notebook.
+import glob, importlib, subprocess, sys, zipfile
+try:
+    from autograder.student import Notebook
+except ImportError:
+    _wheels = sorted(glob.glob("{wheel_glob}"))
+    if not _wheels:  # only the handout zip is here (Colab's upload): unpack its tests and wheel
+        for _zip in glob.glob("{name}-student*.zip")[:1]:
+            with zipfile.ZipFile(_zip) as _z:
+                _z.extractall(members=[m for m in _z.namelist() if not m.endswith(".ipynb")])
+        _wheels = sorted(glob.glob("{wheel_glob}"))
+    _source = (_wheels or ["{requirement}"])[-1]
+    _pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", _source],
+                          capture_output=True, text=True)
+    if _pip.returncode:
+        raise RuntimeError(f"cannot install the checker from {{_source}}: {{_pip.stderr[-1500:]}}")
+    importlib.invalidate_caches()
+    from autograder.student import Notebook
+    print(f"installed the course's checker from {{_source}} (otter-grader from the package index)")
+grader = Notebook("{name}.ipynb")"""
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
@@ -34,12 +56,19 @@ def normalize_notebook(
     notebook.metadata["kit"] = {"assignment": assignment, "term": term, "variant": variant}
     for cell in notebook.cells:  # otter's init cell -> the kit's (names the `...` to fill in)
         if cell.cell_type == "code" and "otter.Notebook(" in cell.source:
-            cell.source = INIT_CELL.format(name=assignment)
+            cell.source = init_cell(assignment)
             break
     out = out or path
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, out)
     return out
+
+
+def init_cell(assignment: str) -> str:
+    from autograder.handout.wheel import DIST, requirement
+
+    wheel_glob = f"{DIST.replace('-', '_')}-*.whl"
+    return INIT_CELL.format(name=assignment, wheel_glob=wheel_glob, requirement=requirement())
 
 
 def normalize_zip(source: Path, target: Path) -> Path:
