@@ -57,6 +57,7 @@ def keras_mode() -> str:
         return KERAS_MISSING
     before = os.environ.get("TF_USE_LEGACY_KERAS")
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up lines, as the kit
     if "tensorflow" in sys.modules and before not in ("1", "true", "True"):
         return KERAS_TOO_LATE
     return f"Keras 2 as in the lecture (tf-keras {_version('tf-keras')}, TF_USE_LEGACY_KERAS=1)"
@@ -139,6 +140,8 @@ def _holds_ellipsis(value, depth: int = 0) -> bool:
         return True
     if depth < 2 and isinstance(value, (tuple, list)):
         return any(_holds_ellipsis(v, depth + 1) for v in value[:50])
+    if depth < 2 and type(value) is dict:  # `answers["binary"] = ...`
+        return any(_holds_ellipsis(v, depth + 1) for v in list(value.values())[:50])
     return False
 
 

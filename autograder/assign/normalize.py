@@ -35,7 +35,7 @@ except ImportError:
         raise RuntimeError(f"cannot install the checker from {{_source}}: {{_pip.stderr[-1500:]}}")
     importlib.invalidate_caches()
     from autograder.student import Notebook
-    print(f"installed the course's checker from {{_source}} (otter-grader from the package index)")
+    print(f"installed the course's checker from {{_source}}", end="; ")  # then what `grader` has
 grader = Notebook("{name}.ipynb")"""
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
