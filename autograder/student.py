@@ -82,6 +82,9 @@ class Notebook(otter.Notebook):
         super().__init__(this_notebook(nb_path), tests_dir=tests_dir, **kwargs)
         checks = len(glob.glob(os.path.join(tests_dir, "*.py")))
         print(f"grader ready: {checks} public checks in {tests_dir}; {mode}")
+        stale = stale_install()
+        if stale:
+            print(stale)
 
     def export(self, *args, **kwargs):
         """otter's export; on Colab (where otter's refuses), the notebook zipped the same way."""
@@ -96,6 +99,30 @@ class Notebook(otter.Notebook):
         if problems:
             return Unfilled(question, problems)
         return super().check(question, global_env)
+
+
+def stale_install(folder: str = ".") -> str | None:
+    """What to do when the checker installed here is not the one of the handout's wheel beside
+    the notebook (a hub that kept last term's): the public checks may need the newer helpers."""
+    import zipfile
+
+    here = Path(__file__).resolve().parent
+    for wheel in sorted(glob.glob(os.path.join(folder, "keras_course_kit_student-*.whl")))[-1:]:
+        try:
+            with zipfile.ZipFile(wheel) as archive:
+                same = all(
+                    archive.read(f"autograder/{module}") == (here / module).read_bytes()
+                    for module in ("checks.py", "student.py")
+                )
+        except (OSError, KeyError, zipfile.BadZipFile):
+            return None
+        if not same:
+            return (
+                f"the checker installed in this Python is not this handout's: run "
+                f"`%pip install --force-reinstall --no-deps {os.path.basename(wheel)}`, then "
+                f"restart the kernel"
+            )
+    return None
 
 
 class Unfilled:

@@ -36,3 +36,23 @@ def test_a_filled_answer_goes_to_otters_own_check(tmp_path, monkeypatch):
     grader = Notebook("mlp.ipynb")
     result = grader.check("q_drill_params", {"drill_params": 12})
     assert not isinstance(result, Unfilled) and result.passed_all_public
+
+
+def test_a_checker_older_than_the_handouts_wheel_is_named_with_the_fix(tmp_path):
+    import io
+    import zipfile
+
+    from autograder.handout.wheel import wheel_bytes, wheel_name
+    from autograder.student import stale_install
+
+    assert stale_install(str(tmp_path)) is None  # no wheel beside the notebook: nothing to say
+    (tmp_path / wheel_name()).write_bytes(wheel_bytes())
+    assert stale_install(str(tmp_path)) is None  # the installed checker is this wheel's
+    newer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(wheel_bytes())) as src, zipfile.ZipFile(newer, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            dst.writestr(info, data + b"\n# newer" if info.filename.endswith("checks.py") else data)
+    (tmp_path / wheel_name()).write_bytes(newer.getvalue())
+    message = stale_install(str(tmp_path))
+    assert message and f"--force-reinstall --no-deps {wheel_name()}" in message
