@@ -21,16 +21,17 @@ from importlib import metadata, util
 from pathlib import Path
 
 import otter
+import otter.check.utils
 
 
 def this_notebook(default: str | None) -> str | None:
     """The notebook's own file: Jupyter's session path, VS Code's, the default when it exists,
-    else the only notebook in the folder."""
+    else the only notebook in the folder; None where it is not on disk (Colab)."""
     for candidate in (os.environ.get("JPY_SESSION_NAME"), _vscode_path(), default):
         if candidate and os.path.isfile(candidate):
             return candidate
     found = [p for p in glob.glob("*.ipynb") if not p.startswith(".")]
-    return found[0] if len(found) == 1 else default
+    return found[0] if len(found) == 1 else None
 
 
 def _vscode_path() -> str | None:
@@ -79,6 +80,7 @@ class Notebook(otter.Notebook):
                 f"handout and open the notebook inside its folder (Colab: upload the handout "
                 f"zip in the Files pane, then run this cell again)"
             )
+        self._handout_name = nb_path or "notebook.ipynb"  # what the export's notebook is called
         super().__init__(this_notebook(nb_path), tests_dir=tests_dir, **kwargs)
         checks = len(glob.glob(os.path.join(tests_dir, "*.py")))
         print(f"grader ready: {checks} public checks in {tests_dir}; {mode}")
@@ -88,9 +90,9 @@ class Notebook(otter.Notebook):
 
     def export(self, *args, **kwargs):
         """otter's export; on Colab (where otter's refuses), the notebook zipped the same way."""
-        if "google.colab" not in sys.modules:
+        if not otter.check.utils.IPythonInterpreter.COLAB.value.running():
             return super().export(*args, **kwargs)
-        return _colab_export(self._notebook or "notebook.ipynb")
+        return _colab_export(self._handout_name)
 
     def check(self, question: str, global_env: dict | None = None):
         if global_env is None:
@@ -183,7 +185,7 @@ def _where_assigned(name: str, env: dict) -> str:
     return ""
 
 
-def _colab_export(name: str) -> None:
+def _colab_export(name: str) -> Path:
     """Colab keeps the notebook in the browser: ask it for the saved notebook, zip it as otter
     does (the notebook and ``__zip_filename__``) and offer the download."""
     import datetime
@@ -206,3 +208,4 @@ def _colab_export(name: str) -> None:
         archive.writestr("__zip_filename__", zip_name)
     print(f"exported {zip_name}: hand it in (your browser downloads it now)")
     files.download(zip_name)
+    return Path(zip_name)

@@ -56,3 +56,34 @@ def test_a_checker_older_than_the_handouts_wheel_is_named_with_the_fix(tmp_path)
     (tmp_path / wheel_name()).write_bytes(newer.getvalue())
     message = stale_install(str(tmp_path))
     assert message and f"--force-reinstall --no-deps {wheel_name()}" in message
+
+
+def test_on_colab_the_notebook_is_not_on_disk_and_export_asks_colab_for_it(tmp_path, monkeypatch):
+    """Colab keeps the notebook in the browser: grader starts without its file, and export zips
+    what Colab hands back, under the handout's name, as a zip the grader's intake reads."""
+    import json
+    import sys
+    import types
+
+    from autograder.grade.intake import read_notebook
+    from autograder.student import Notebook, _colab_export
+
+    shutil.copytree(paths.ASSIGNMENTS_DIR / "mlp" / "tests", tmp_path / "tests")
+    monkeypatch.chdir(tmp_path)
+    grader = Notebook("mlp.ipynb")  # no notebook file here, as on Colab
+    assert grader._notebook is None and grader._handout_name == "mlp.ipynb"
+    assert grader.check("q_drill_params", {"drill_params": 12}).passed_all_public
+
+    saved = json.loads(EMPTY_NOTEBOOK)
+    saved["cells"] = [{"cell_type": "code", "source": "drill_params = 12", "metadata": {},
+                       "outputs": [], "execution_count": None}]  # fmt: skip
+    downloads = []
+    colab = types.ModuleType("google.colab")
+    colab._message = types.SimpleNamespace(blocking_request=lambda *a, **k: {"ipynb": saved})
+    colab.files = types.SimpleNamespace(download=downloads.append)
+    monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    exported = _colab_export(grader._handout_name)
+    assert downloads == [exported.name] and exported.name.startswith("mlp_")
+    notebook = read_notebook(tmp_path / exported, "mlp")
+    assert notebook["cells"][0]["source"] == "drill_params = 12"

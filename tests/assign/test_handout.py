@@ -5,7 +5,8 @@ environment with stock TensorFlow, tf-keras, tensorflow-hub and nltk from the pa
 ``.venv``, no checkout on ``sys.path``), the handout unzipped, the notebook run with nbclient. It
 takes minutes (the environment is installed from pip's cache), so it runs only when asked:
 ``KIT_STUDENT_ENV=1 .venv/bin/python -m pytest tests/assign/test_handout.py``
-(``KIT_STUDENT_PYTHON=python3.12`` picks another interpreter).
+(``KIT_STUDENT_PYTHON=python3.12`` picks another interpreter, and
+``KIT_STUDENT_PACKAGES="tensorflow==2.19.0 tf-keras==2.19.0 ..."`` other packages than ``STOCK``).
 """
 
 from __future__ import annotations
@@ -164,7 +165,8 @@ def stock_python(tmp_path_factory) -> Path:
     venv = tmp_path_factory.mktemp("student") / "venv"
     interpreter = os.environ.get("KIT_STUDENT_PYTHON", "python3.11")
     subprocess.run([interpreter, "-m", "venv", str(venv)], check=True)
-    pip = subprocess.run([venv / "bin" / "python", "-m", "pip", "install", "-q", *STOCK],
+    packages = os.environ.get("KIT_STUDENT_PACKAGES", "").split() or STOCK  # e.g. Colab's pins
+    pip = subprocess.run([venv / "bin" / "python", "-m", "pip", "install", "-q", *packages],
                          capture_output=True, text=True, env=_student_env({}))  # fmt: skip
     assert pip.returncode == 0, pip.stderr[-2000:]
     return venv / "bin" / "python"
