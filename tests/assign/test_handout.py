@@ -180,7 +180,9 @@ def _student_env(data: dict[str, str]) -> dict[str, str]:
     return {**env, **data}
 
 
-def _run(python: Path, notebook: Path, folder: Path, out: Path, budget: str = "") -> dict:
+def _run(
+    python: Path, notebook: Path, folder: Path, out: Path, budget: str = "", **env: str
+) -> dict:
     """Run ``notebook`` in ``folder`` on the stock kernel; its cells, executed."""
     from autograder.data.environment import notebook_environment
 
@@ -191,10 +193,41 @@ def _run(python: Path, notebook: Path, folder: Path, out: Path, budget: str = ""
     proc = subprocess.run(
         [python, folder.parent / "runner.py", notebook, folder, budget_file if budget else "",
          out],
-        capture_output=True, text=True, cwd=folder, env=_student_env(data),
+        capture_output=True, text=True, cwd=folder, env={**_student_env(data), **env},
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     return nbformat.read(out, as_version=4)
+
+
+def _first_cell_elsewhere(python: Path, build: Path, name: str, tmp_path: Path) -> None:
+    """The first cell where the checker is missing and no wheel is beside the notebook: with
+    only the handout zip beside it (Colab's upload) it unpacks and installs the zip's wheel, never
+    touching the notebook; with neither, it installs the package by name from the index."""
+    first = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(init_cell(name))])
+    uninstall = [python, "-m", "pip", "uninstall", "-y", "-q", DIST]
+
+    subprocess.run(uninstall, check=True, capture_output=True)
+    folder = tmp_path / "colab" / "content"
+    folder.mkdir(parents=True)
+    nbformat.write(first, folder / f"{name}.ipynb")
+    shutil.copyfile(build / f"{name}-student.zip", folder / f"{name}-student (1).zip")
+    cells = _run(python, folder / f"{name}.ipynb", folder, tmp_path / "colab.ipynb")["cells"]
+    assert f"installed the course's checker from {wheel_name()}; grader ready:" in _text(cells[1])
+    assert nbformat.read(folder / f"{name}.ipynb", as_version=4) == first
+    assert (folder / "tests").is_dir() and (folder / wheel_name()).is_file()
+
+    subprocess.run(uninstall, check=True, capture_output=True)
+    index = tmp_path / "index"  # the instructor uploaded the wheel to the index
+    index.mkdir()
+    shutil.copyfile(build / "handout" / wheel_name(), index / wheel_name())
+    folder = tmp_path / "by-name" / "handout"
+    shutil.copytree(build / "student" / "tests", folder / "tests")
+    nbformat.write(first, folder / f"{name}.ipynb")
+    links = f"{os.environ.get('PIP_FIND_LINKS', '')} {index}".strip()
+    cells = _run(python, folder / f"{name}.ipynb", folder, tmp_path / "by-name.ipynb",
+                 PIP_FIND_LINKS=links)["cells"]  # fmt: skip
+    said = _text(cells[1])
+    assert f"installed the course's checker from {DIST}==" in said and "grader ready" in said
 
 
 def _text(cell: dict) -> str:
@@ -253,6 +286,7 @@ def test_a_student_with_only_the_handout(assignment_build, stock_python, tmp_pat
     assert checks and all("All test cases passed" in text for text in checks), checks
     exported = sorted(folder.glob(f"{name}_*.zip"))
     assert len(exported) == 1, sorted(p.name for p in folder.iterdir())
+    _first_cell_elsewhere(python, build, name, tmp_path)
 
     # the exported zip grades as the same notebook from the kit's checkout does
     inputs = tmp_path / "submissions"
