@@ -4,7 +4,9 @@ Canvas imports (Grades > Import) the layout of its own export: ``Student, ID, SI
 SIS Login ID, Section`` (some instances add ``Integration ID``, ``Root Account``), then one
 column per assignment named ``Title (assignment id)``, a ``Points Possible`` row, then one row
 per student. Rows are matched to students by ``ID`` (the Canvas user id, which is also the
-number in the submission download's file names); columns by the id in parentheses. The kit
+number in the submission download's file names), and only for files in Canvas's layout: a file
+named some other way (or by another LMS) is never matched to a row, however its name reads;
+columns by the id in parentheses. The kit
 keeps the identity columns of the roster, fills the assignment's column (the roster's column
 named after the assignment's title or name, or ``--column``), or adds one without an id, which
 Canvas offers to create as a new assignment. Other assignments' columns are left out, so
@@ -35,15 +37,13 @@ def rows(book: Gradebook, *, title: str, roster: Path | None, column: str | None
     identity = [c for c in table.header if c in ID_COLUMNS]
     export = Export([[*identity, target]])
     export.rows.append([POINTS_POSSIBLE, *[""] * (len(identity) - 1), number(book.possible)])
-    grades = {g.who.lms_id: g for g in book.grades if g.who.lms == "canvas"}
-    others = {g.who.lms_id or g.who.key: g for g in book.grades if g.who.lms != "canvas"}
+    # only Canvas's own identities: a name the student typed never chooses a row
+    grades = {g.who.lms_id: g for g in book.grades if g.who.lms == "canvas" and g.who.lms_id}
     matched = set()
     for row in table.rows:
         if row["Student"].strip() == "Points Possible" or row["Student"].startswith("    "):
             continue
-        grade = grades.get(row["ID"])
-        if grade is None:  # files without Canvas's layout: by SIS login or user id
-            grade = others.get(row["SIS Login ID"]) or others.get(row["SIS User ID"])
+        grade = grades.get(row["ID"].strip())
         if grade is None:
             export.no_submission.append(f"{row['Student']} (ID {row['ID']})")
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from autograder.gradebook.tally import FinalGrade
+from autograder.safetext import visible
 
 
 @dataclass
@@ -30,7 +31,9 @@ def percent(total: float, possible: float) -> str:
 
 
 def label(grade: FinalGrade) -> str:
-    return f"{grade.who.name} ({grade.who.key})" if grade.who.name else grade.who.key
+    """Who a grade belongs to, safe to print (names come from file and folder names)."""
+    text = f"{grade.who.name} ({grade.who.key})" if grade.who.name else grade.who.key
+    return visible(text)
 
 
 def grade_text(grade: FinalGrade | None, export: Export) -> str:
@@ -55,4 +58,4 @@ def comment(grade: FinalGrade) -> str:
         text += f". Late: -{number(grade.penalty)} ({grade.late.note})"
     if grade.adjustments:
         text += ". Corrected: " + "; ".join(grade.adjustments)
-    return text
+    return visible(text)

@@ -21,10 +21,15 @@ HEADER = ["Name", "SID", "Email", "Total Score"]
 def rows(book: Gradebook, *, title: str, roster: Path | None, column: str | None) -> Export:
     del title, column  # the upload goes to the assignment it is made from
     export = Export([HEADER])
-    by_sid = {g.who.sid: g for g in book.grades if g.who.sid}
-    by_email = {g.who.email.casefold(): g for g in book.grades if g.who.email}
+    # only Gradescope's own identities (its metadata's SID and e-mail) match its roster
+    ours = [g for g in book.grades if g.who.lms == "gradescope"]
+    by_sid = {g.who.sid: g for g in ours if g.who.sid}
+    by_email = {g.who.email.casefold(): g for g in ours if g.who.email}
     if roster is None:
         for g in book.grades:
+            if g.who.lms != "gradescope":
+                export.not_in_roster.append(f"{label(g)}: not from a Gradescope export")
+                continue
             if not (g.who.sid or g.who.email):
                 export.not_in_roster.append(f"{label(g)}: no SID or e-mail to match on")
                 continue

@@ -30,7 +30,8 @@ def rows(book: Gradebook, *, title: str, roster: Path | None, column: str | None
     table = read_table(roster, required=REQUIRED, what="Moodle grading worksheet")
     header = table.header if FEEDBACK in table.header else [*table.header, FEEDBACK]
     export = Export([header])
-    grades = {g.who.lms_id: g for g in book.grades if g.who.lms == "moodle"}
+    # only Moodle's own identities (its folders' participant ids) match its worksheet
+    grades = {g.who.lms_id: g for g in book.grades if g.who.lms == "moodle" and g.who.lms_id}
     matched, scaled = set(), set()
     for row in table.rows:
         grade = grades.get(moodle_participant(table, row))

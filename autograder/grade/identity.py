@@ -17,23 +17,31 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import re
 from pathlib import Path
 from typing import Any
 
 from autograder.files import sha256_bytes
 from autograder.results import Identity
+from autograder.safetext import visible
 from autograder.times import iso, parse_time
 
 MAX_ID_CHARS = 80
 MAX_METADATA_BYTES = 16 * 2**20
-CANVAS = re.compile(r"^(?P<name>[^_]+?)(?P<late>_LATE)?_(?P<uid>\d+)_(?P<seq>\d+)_(?P<file>.+)$")
+# Canvas's prefix, anchored: nothing after the attachment id (the student's own file name) is
+# ever read for identity.
+CANVAS = re.compile(
+    r"^(?P<name>[^_]+?)(?P<late>_LATE)?_(?P<uid>\d+)_(?P<seq>\d+)_(?P<file>.+)$", re.S | re.I
+)
 MOODLE_PREFIX = r"(?P<name>.+?)_(?P<pid>\d+)_assign(?:submission|feedback)_[a-z]+"
-MOODLE_FOLDER = re.compile(rf"^{MOODLE_PREFIX}_?$")
-MOODLE_FLAT = re.compile(rf"^{MOODLE_PREFIX}_(?P<file>.+)$")
+MOODLE_FOLDER = re.compile(rf"^{MOODLE_PREFIX}_?$", re.S)
+MOODLE_FLAT = re.compile(rf"^{MOODLE_PREFIX}_(?P<file>.+)$", re.S)
 GRADESCOPE_FOLDER = re.compile(r"^submission_(?P<n>\d+)$")
 OTTER_STAMP = r"(?:_\d{4}_\d{2}_\d{2}T\d{2}_\d{2}_\d{2}(?:_\d+)?)?"
 NAMELESS = {"submission", "notebook", "untitled", "answer", "answers", "homework"}
+LMS_NAMES = {"canvas": "Canvas", "moodle": "Moodle", "gradescope": "Gradescope",
+             "file": "named by file"}  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,41 +53,87 @@ class Found:
     stem_id: str  # a file-name safe id for it, stable from run to run
 
 
-def identify(path: Path, *, root: Path | None, assignment: str, metadata: dict) -> Found:
-    """``root``: the folder the file was found in (None for a file named on the command line);
-    ``metadata``: Gradescope submission folders (``submission_<n>``) -> their metadata entry."""
-    name = path.name
+def identify(
+    path: Path, *, root: Path | None, assignment: str, metadata: dict, moodle_flat: bool = True
+) -> Found:
+    """Who handed ``path`` in, from what the LMS wrote: its folders, else its own file-name
+    prefix. ``root``: the folder the file was found in (None for a file named on the command
+    line); ``metadata``: Gradescope submission folders (their paths) -> their metadata entry;
+    ``moodle_flat``: the file's folder is a flat Moodle download as a whole (every file in it
+    has Moodle's prefix), the only place a Moodle prefix on a file name counts."""
+    name = _text(path.name)
     stem = Path(name).stem
-    # The LMS's folders first: inside them the file's own name is the student's choice, and a
-    # name shaped like another student's Moodle or Canvas file must not make it theirs.
+    # The LMS's folders first, the outermost deciding: inside them every name is the
+    # student's choice, and a name shaped like another student's must not make it theirs.
     parents = list(path.parents)[: _depth_below(path, root)]
-    for folder in reversed(parents):  # the outermost: the LMS made it, the student did not
-        match = MOODLE_FOLDER.match(folder.name)
+    for folder in reversed(parents):
+        folder_name = _text(folder.name)
+        match = MOODLE_FOLDER.match(folder_name)
         if match:
-            who = Identity(key=f"moodle:{match['pid']}", name=match["name"], lms="moodle",
-                           lms_id=match["pid"])  # fmt: skip
+            who = _person(f"moodle:{match['pid']}", match["name"], "moodle", match["pid"])
             return Found(path, who, safe_id(f"moodle-{match['pid']}-{stem}"))
-        match = GRADESCOPE_FOLDER.match(folder.name)
-        if match and folder.name in metadata:
-            who = gradescope_identity(metadata[folder.name], folder.name)
+        match = GRADESCOPE_FOLDER.match(folder_name)
+        if match:  # Gradescope's folder: its metadata, else the folder's own name
+            entry = metadata.get(folder)
+            if entry is None:
+                who = _person(f"file:{folder_name}", folder_name, "file", folder_name)
+            else:
+                who = gradescope_identity(entry, folder_name)
             return Found(path, who, safe_id(f"gradescope-{match['n']}-{stem}"))
-    match = MOODLE_FLAT.match(name)
-    if match and Path(match["file"]).stem:
-        who = Identity(key=f"moodle:{match['pid']}", name=match["name"], lms="moodle",
-                       lms_id=match["pid"])  # fmt: skip
-        return Found(path, who, safe_id(f"moodle-{match['pid']}-{Path(match['file']).stem}"))
+    # Only the LMS's own prefix on the file name: Canvas's, anchored, first.
     match = None if _nameless(stem, assignment) else CANVAS.match(name)
     if match:  # (otter's own export names, mlp_2026_10_01T..., look like Canvas's)
-        who = Identity(
-            key=f"canvas:{match['uid']}", name=match["name"], lms="canvas", lms_id=match["uid"],
+        who = dataclasses.replace(
+            _person(f"canvas:{match['uid']}", match["name"], "canvas", match["uid"]),
             late=bool(match["late"]), sequence=int(match["seq"]),
         )  # fmt: skip
         return Found(path, who, safe_id(stem))
+    match = MOODLE_FLAT.match(name) if moodle_flat else None
+    if match and Path(match["file"]).stem:
+        who = _person(f"moodle:{match['pid']}", match["name"], "moodle", match["pid"])
+        return Found(path, who, safe_id(f"moodle-{match['pid']}-{Path(match['file']).stem}"))
     if _nameless(stem, assignment) and parents:
-        owner = parents[0].name
-        who = Identity(key=f"file:{owner}", name=owner, lms_id=owner)
+        owner = _text(parents[0].name)
+        who = _person(f"file:{owner}", owner, "file", owner)
         return Found(path, who, safe_id(f"{owner}-{stem}"))
-    return Found(path, Identity(key=f"file:{stem}", name=stem, lms_id=stem), safe_id(stem))
+    return Found(path, _person(f"file:{stem}", stem, "file", stem), safe_id(stem))
+
+
+def is_moodle_flat(names: list[str]) -> bool:
+    """A folder's submission files are a flat Moodle download: every one has Moodle's prefix
+    and none Canvas's (a student's own file name in another layout never qualifies)."""
+    texts = [_text(n) for n in names]
+    return bool(texts) and all(MOODLE_FLAT.match(n) and not CANVAS.match(n) for n in texts)
+
+
+def layout_note(people: list[Identity]) -> str | None:
+    """A batch that mixes LMS layouts (a Canvas download with a Moodle-named file, say): one
+    note naming the layouts and the few odd ones out, for the TA to check."""
+    counts: dict[str, list[Identity]] = {}
+    for who in people:
+        counts.setdefault(who.lms, []).append(who)
+    if len(counts) < 2:
+        return None
+    main = max(counts, key=lambda lms: len(counts[lms]))
+    odd = [w for lms, ws in counts.items() if lms != main for w in ws]
+    listed = ", ".join(f"{w.name or w.key} ({w.key})" for w in odd[:10])
+    more = f" and {len(odd) - 10} more" if len(odd) > 10 else ""
+    kinds = ", ".join(f"{LMS_NAMES.get(k, k)} {len(v)}" for k, v in sorted(counts.items()))
+    usual = LMS_NAMES.get(main, main)
+    return visible(
+        f"this batch mixes layouts ({kinds}): check the ones outside the {usual} layout: "
+        f"{listed}{more}"
+    )
+
+
+def _text(name: str) -> str:
+    """A name from the file system as text: bytes that are not UTF-8 become U+FFFD."""
+    return os.fsencode(name).decode("utf-8", "replace")
+
+
+def _person(key: str, name: str, lms: str, lms_id: str) -> Identity:
+    """An identity whose every text field is safe to print (see ``safetext``)."""
+    return Identity(key=visible(key), name=visible(name), lms=lms, lms_id=visible(lms_id))
 
 
 def _depth_below(path: Path, root: Path | None) -> int:
@@ -101,11 +155,22 @@ def _nameless(stem: str, assignment: str) -> bool:
 
 
 def is_export_metadata(path: Path, *, root: Path) -> bool:
-    """Only a Gradescope export's own ``submission_metadata.yml`` counts: one beside the
-    ``submission_<n>`` folders, never one inside them (a student may upload a file of that
-    name to claim another student's identity)."""
-    inside = path.parent.relative_to(root).parts
-    return not any(GRADESCOPE_FOLDER.match(part) for part in inside)
+    """Only a Gradescope export's own ``submission_metadata.yml`` counts: one beside
+    ``submission_<n>`` folders, outside every LMS folder (a student may upload a file of that
+    name, in any layout, to claim another's identity or to stop the batch)."""
+    try:
+        inside = path.parent.relative_to(root).parts
+    except ValueError:
+        return False
+    if any(GRADESCOPE_FOLDER.match(p) or MOODLE_FOLDER.match(_text(p)) for p in inside):
+        return False
+    try:
+        return any(
+            GRADESCOPE_FOLDER.match(entry.name) and entry.is_dir(follow_symlinks=False)
+            for entry in os.scandir(path.parent)
+        )
+    except OSError:
+        return False
 
 
 def gradescope_identity(entry: Any, folder: str) -> Identity:
@@ -121,7 +186,7 @@ def gradescope_identity(entry: Any, folder: str) -> Identity:
         except ValueError:
             submitted_at = ""
     members = [_gradescope_person(p, folder) for p in people] or [
-        Identity(key=f"gradescope:{folder}", name=folder, lms="gradescope", lms_id=folder)
+        _person(f"gradescope:{folder}", folder, "gradescope", folder)
     ]
     members = [dataclasses.replace(m, submitted_at=submitted_at) for m in members]
     return dataclasses.replace(members[0], group=tuple(members[1:]))
@@ -130,7 +195,9 @@ def gradescope_identity(entry: Any, folder: str) -> Identity:
 def _gradescope_person(person: dict, folder: str) -> Identity:
     def text(key: str) -> str:
         value = person.get(key)
-        return "" if value is None or isinstance(value, (dict, list)) else str(value).strip()
+        if value is None or isinstance(value, (dict, list)):
+            return ""
+        return visible(str(value).strip())[:200]
 
     sid, email = text(":sid"), text(":email")
     lms_id = sid or email.casefold() or folder
@@ -141,27 +208,36 @@ def _gradescope_person(person: dict, folder: str) -> Identity:
 
 
 def load_gradescope_metadata(folder: Path) -> dict:
-    """``submission_metadata.yml`` of a Gradescope export folder, or {} without one. Read
-    with a size cap and YAML's safe loader (no objects are built from it)."""
+    """``submission_metadata.yml`` of a Gradescope export folder ({} without one), keyed by
+    each submission folder's path. Read with a size cap and YAML's safe loader (no objects are
+    built from it); ``BadMetadata`` (with a one-line reason) if it is not such a file."""
     import yaml
 
     path = folder / "submission_metadata.yml"
     if not path.is_file() or path.is_symlink():
         return {}
-    from autograder.errors import GradesError
-
     try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_METADATA_BYTES + 1)
         if len(raw) > MAX_METADATA_BYTES:
-            raise GradesError(f"{path}: larger than {MAX_METADATA_BYTES // 2**20} MB")
+            raise BadMetadata(f"{path}: larger than {MAX_METADATA_BYTES // 2**20} MB")
         data = yaml.safe_load(raw.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except BadMetadata:
+        raise
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError, yaml.YAMLError) as exc:
         reason = " ".join(str(exc).split())[:200]
-        raise GradesError(f"{path}: not a readable Gradescope metadata file ({reason})") from None
+        raise BadMetadata(
+            visible(f"{path}: not a readable Gradescope metadata file ({reason})")
+        ) from None
     if not isinstance(data, dict):
-        raise GradesError(f"{path}: not a Gradescope metadata file (no submission entries)")
-    return {str(k): v for k, v in data.items()}
+        raise BadMetadata(
+            visible(f"{path}: not a Gradescope metadata file (no submission entries)")
+        )
+    return {folder / str(k): v for k, v in data.items() if GRADESCOPE_FOLDER.match(str(k))}
+
+
+class BadMetadata(ValueError):
+    """A Gradescope metadata file that cannot be used: its submissions are named by folder."""
 
 
 def safe_id(text: str) -> str:

@@ -25,6 +25,7 @@ from autograder.files import sha256_bytes
 from autograder.grade import identity
 from autograder.grade.identity import MAX_ID_CHARS
 from autograder.results import Identity
+from autograder.safetext import visible
 
 MAX_NOTEBOOK_BYTES = 32 * 2**20
 READABLE_COMPRESSION = {
@@ -51,31 +52,52 @@ class Submission:
     def file_name(self) -> str:
         """The name it was handed in under (never the host folder), as displayable text: bytes
         that are not UTF-8 become U+FFFD."""
-        name = os.fsencode(self.path.name).decode("utf-8", "replace")
-        return "".join(c if c.isprintable() else "?" for c in name)
+        return visible(os.fsencode(self.path.name).decode("utf-8", "replace"))
 
 
-def discover(paths: list[Path], *, assignment: str = "") -> list[Submission]:
-    """Every submission file under ``paths``, with who handed it in (see ``identity``)."""
+def discover(
+    paths: list[Path], *, assignment: str = "", notes: list[str] | None = None
+) -> list[Submission]:
+    """Every submission file under ``paths``, with who handed it in (see ``identity``).
+    Never raises for what a folder holds: what the TA should hear about (a Gradescope metadata
+    file that cannot be read, a batch that mixes layouts) is added to ``notes``."""
+    notes = [] if notes is None else notes
     found: list[identity.Found] = []
     for path in paths:
         if not path.is_dir():
-            found.append(identity.identify(path, root=None, assignment=assignment, metadata={}))
+            flat = identity.is_moodle_flat([path.name])
+            found.append(identity.identify(path, root=None, assignment=assignment, metadata={},
+                                           moodle_flat=flat))  # fmt: skip
             continue
         metadata: dict = {}
         for meta in sorted(path.rglob("submission_metadata.yml")):
             if identity.is_export_metadata(meta, root=path):
-                metadata.update(identity.load_gradescope_metadata(meta.parent))
-        for file in sorted(path.rglob("*")):
-            if (
-                file.suffix in (".ipynb", ".zip")
-                and ".ipynb_checkpoints" not in file.parts
-                and not file.is_symlink()
-                and file.is_file()
-            ):
-                found.append(
-                    identity.identify(file, root=path, assignment=assignment, metadata=metadata)
-                )
+                try:
+                    metadata.update(identity.load_gradescope_metadata(meta.parent))
+                except identity.BadMetadata as exc:
+                    notes.append(f"{exc}: its submissions are named by their folders")
+        files = [
+            file
+            for file in sorted(path.rglob("*"))
+            if file.suffix in (".ipynb", ".zip")
+            and ".ipynb_checkpoints" not in file.parts
+            and not file.is_symlink()
+            and file.is_file()
+        ]
+        by_folder = collections.defaultdict(list)
+        for file in files:
+            by_folder[file.parent].append(file.name)
+        flat = {folder: identity.is_moodle_flat(names) for folder, names in by_folder.items()}
+        for file in files:
+            found.append(
+                identity.identify(
+                    file,
+                    root=path,
+                    assignment=assignment,
+                    metadata=metadata,
+                    moodle_flat=flat[file.parent],
+                )  # fmt: skip
+            )
     submissions, used = [], set()
     for item in found:
         submission_id = item.stem_id
@@ -86,6 +108,9 @@ def discover(paths: list[Path], *, assignment: str = "") -> list[Submission]:
             continue
         used.add(submission_id)
         submissions.append(Submission(item.path, submission_id, item.who))
+    mixed = identity.layout_note([s.who for s in submissions])
+    if mixed:
+        notes.append(mixed)
     return submissions
 
 
