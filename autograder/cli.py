@@ -15,6 +15,7 @@ import threading
 
 from autograder.errors import KitError
 from autograder.quiet import filtered_stderr
+from autograder.safetext import one_line, visible
 
 VERB_MODULES = {
     "check-config": "autograder.config_check",
@@ -161,9 +162,10 @@ def main(argv: list[str] | None = None) -> int:
             module = importlib.import_module(VERB_MODULES[verb])
             return module.main(**args) or 0
     except KitError as exc:
-        print(f"autograder {verb}: {' '.join(str(exc).split())}", file=sys.stderr)
+        print(f"autograder {verb}: {one_line(exc)}", file=sys.stderr)
         if exc.detail:
-            print("  " + exc.detail.replace("\n", "\n  "), file=sys.stderr)
+            print(visible("  " + exc.detail.replace("\n", "\n  "), keep_newlines=True),
+                  file=sys.stderr)  # fmt: skip
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"autograder {verb}: interrupted", file=sys.stderr)
@@ -172,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("AUTOGRADER_DEBUG"):
             raise
         print(
-            f"autograder {verb}: internal error: {type(exc).__name__}: {exc} "
+            f"autograder {verb}: internal error: {type(exc).__name__}: {one_line(exc)} "
             "(rerun with AUTOGRADER_DEBUG=1 for the traceback)",
             file=sys.stderr,
         )

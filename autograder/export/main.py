@@ -18,6 +18,7 @@ from autograder.export.common import Export
 from autograder.files import write_csv
 from autograder.grade.pipeline import default_out
 from autograder.gradebook.tally import tally
+from autograder.safetext import visible
 
 FORMATS = {"canvas": canvas, "moodle": moodle, "gradescope": gradescope, "csv": csv_format}
 MAX_LISTED = 20
@@ -60,10 +61,10 @@ def main(
 def _report(export: Export) -> None:
     def listed(items: list[str]) -> str:
         more = f" and {len(items) - MAX_LISTED} more" if len(items) > MAX_LISTED else ""
-        return "; ".join(items[:MAX_LISTED]) + more
+        return visible("; ".join(items[:MAX_LISTED]) + more)
 
     for note in export.notes:
-        print(f"note: {note}")
+        print(f"note: {visible(note)}")
     if export.no_submission:
         print(f"in the roster, no submission (grade left empty): {listed(export.no_submission)}")
     if export.pending:

@@ -8,6 +8,7 @@ from autograder.config import load_config
 from autograder.grade import report
 from autograder.grade.pipeline import default_out, grade_batch
 from autograder.gradebook.tally import tally
+from autograder.safetext import visible
 
 
 def main(
@@ -46,10 +47,10 @@ def main(
         scheduler=scheduler,
         similarity=similarity,
     )
-    print(report.table(results))
+    print(visible(report.table(results), keep_newlines=True))
     book = tally(folder.resolve(), load_config(config).assignment(assignment))
     for line in report.folder_notes(results, book, folder):
-        print(line)
+        print(visible(line))
     if similarity:
         print(f"similarity report: {folder.resolve() / 'similarity.html'}")
     return 0

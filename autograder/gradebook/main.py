@@ -9,6 +9,7 @@ from autograder.config import load_config
 from autograder.grade import plan, report
 from autograder.grade.pipeline import autograder_dir_for, default_out
 from autograder.gradebook import corrections
+from autograder.safetext import visible
 
 
 def main(
@@ -28,5 +29,5 @@ def main(
     build = plan.build_fingerprint(built) if (built / "plan").is_dir() else None
     book = report.write_outputs(folder, spec, build=build)
     for line in report.folder_notes([], book, folder):
-        print(line)
+        print(visible(line))
     return 0

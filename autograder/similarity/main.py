@@ -13,6 +13,7 @@ from autograder import paths
 from autograder.config import check_term, load_config
 from autograder.errors import GradesError, UsageError
 from autograder.grade.pipeline import autograder_dir_for, default_out
+from autograder.safetext import visible
 from autograder.similarity.compare import Comparison, compare
 from autograder.similarity.report import write_csv_report, write_html_report
 from autograder.similarity.sources import OTHER, Skeleton, read_documents, with_given_code
@@ -106,7 +107,7 @@ def main(
         title=spec.title or assignment, against=[Path(p) for p in against or []],
         solution=solution, ignore_solution=ignore_solution,
     )  # fmt: skip
-    print(summary_lines(comparison, folder))
+    print(visible(summary_lines(comparison, folder), keep_newlines=True))
     if (folder / "summary.html").exists():  # link the report from the class summary
         from autograder.grade import report
 
