@@ -13,7 +13,9 @@ import contextlib
 import math
 import os
 import queue
+import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -49,6 +51,7 @@ from autograder.grade.sandbox.launch import (
     run_sandbox,
     stage_kit,
 )
+from autograder.grade.verdict import compute
 from autograder.grade.verdict.run import (
     MAX_VERDICT_BYTES,
     VERDICT_HOME,
@@ -57,6 +60,7 @@ from autograder.grade.verdict.run import (
 )
 from autograder.gradebook import corrections
 from autograder.results import CaseResult, CellReport, QuestionResult, Status, SubmissionResult
+from autograder.safetext import one_line
 
 BATCH_PREFIX = "kit-grade-"
 
@@ -81,6 +85,7 @@ class Batch:
     variant: str = ""
     build: str = ""  # fingerprint of the build's tests and plan, recorded in every result
     manual_questions: tuple[dict, ...] = ()  # name and prompt of each question graded by hand
+    reference_flops: float | None = None  # the build's figure for the budgeted training's bound
     warm: bool = True  # sandbox template and verdict worker per lane (strong isolation only)
 
     @property
@@ -98,9 +103,17 @@ class Lane:
     template: SandboxTemplate | None = None
     verdict: VerdictWorker | None = None
     generation: int = 0
+    stopping: threading.Event | None = None  # set when the grader is interrupted
+
+    @property
+    def stopped(self) -> bool:
+        return self.stopping is not None and self.stopping.is_set()
 
     def open(self, batch: Batch) -> float:
-        """Start whatever of the lane is not running; the seconds that took."""
+        """Start whatever of the lane is not running; the seconds that took. An interrupted
+        grader starts nothing again (its jails were just killed)."""
+        if self.stopped:
+            raise SandboxUnavailable("the grader was interrupted")
         if not batch.warm:
             return 0.0
         started = time.monotonic()
@@ -203,7 +216,10 @@ def grade_batch(
     (out / "feedback").mkdir(parents=True, exist_ok=True)
     if times:
         corrections.merge_times(out, times, spec.late.timezone)
-    submissions = intake.discover([p.resolve() for p in inputs], assignment=assignment)
+    notes: list[str] = []
+    submissions = intake.discover([p.resolve() for p in inputs], assignment=assignment, notes=notes)
+    for note in notes:  # what the TA should check about the inputs (never a stop)
+        print(f"note: {one_line(note)}", file=sys.stderr)
     build = plan.build_fingerprint(autograder_dir)
     finished = {s.submission_id: _finished(out, s, build) for s in submissions} if resume else {}
     todo = [s for s in submissions if finished.get(s.submission_id) is None]
@@ -302,13 +318,15 @@ class LocalGrader:
                 variant=stamp.get("variant", ""),
                 build=plan.build_fingerprint(autograder_dir),
                 manual_questions=tuple(answers.read_manual_questions(autograder_dir / "plan")),
+                reference_flops=compute.read_reference(autograder_dir / "plan"),
                 warm=mode is Mode.STRONG and not options.cold,
             )
         except BaseException:
             self._remove_root()
             raise
         self.lanes: queue.SimpleQueue[Lane] = queue.SimpleQueue()
-        self.every_lane = [Lane(n) for n in range(jobs)]
+        self.stopping = threading.Event()
+        self.every_lane = [Lane(n, stopping=self.stopping) for n in range(jobs)]
         for lane in self.every_lane:
             self.lanes.put(lane)
 
@@ -325,6 +343,7 @@ class LocalGrader:
             for future in as_completed(futures):
                 yield future.result()  # grade_one never raises
         except BaseException:  # interrupted: no jail may outlive the grader
+            self.stopping.set()  # no lane starts a jail again, no verdict begins
             pool.shutdown(wait=False, cancel_futures=True)
             kill_all_jails()
             raise
@@ -507,8 +526,12 @@ def _run_and_score(
                               data_env=data_env, mode=batch.mode, **sandbox_limits)  # fmt: skip
         if run.status != "ok":
             return run, {}
+        if lane.stopped:
+            return run, {"refused": "the grader was interrupted"}
         if lane.verdict is not None:
-            return run, lane.verdict.score(box.answer)
+            return run, lane.verdict.score(
+                box.answer, timeout_s=batch.timeout_s, reference_flops=batch.reference_flops
+            )
         binds, data_env = batch.verdict_data
         verdict = run_verdict(
             tests_dir=batch.tests_dir,
@@ -518,6 +541,8 @@ def _run_and_score(
             data_env=data_env,
             mode=batch.mode,
             memory_mb=batch.memory_mb,
+            timeout_s=batch.timeout_s,
+            reference_flops=batch.reference_flops,
         )
         return run, verdict
 
@@ -639,5 +664,5 @@ def _unique(name: str) -> str:
 
 
 def _one_line(exc: object) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:300]
+    """A reason as one safe line (crash reasons quote what a notebook printed)."""
+    return one_line(str(exc) or type(exc).__name__, 300)

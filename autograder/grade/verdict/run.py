@@ -4,6 +4,10 @@ No student code ever runs there, but everything it reads was written by one: it 
 ``python -I`` (no working folder or environment on ``sys.path``) in a clean environment, as
 ``nobody``, in a cgroup with its own memory limit, seeing the kit, the hidden tests, the
 assignment's data and the sandbox's answer read-only, and writing only its verdict.
+
+Its time is bounded like the sandbox's: the scoring of one answer may take the submission's
+configured ``timeout_s``, and the budgeted training within it a share of that and a bounded
+compute (``compute``); past the limit the submission gets a clear status, never a hang.
 """
 
 from __future__ import annotations
@@ -22,8 +26,8 @@ from autograder.grade.isolation.jail import JailSpec, jail_environment
 from autograder.grade.isolation.run import Outcome, run_jailed
 from autograder.grade.isolation.warm import ForkServer
 from autograder.grade.protocol import read_json
+from autograder.grade.verdict import compute
 
-VERDICT_TIMEOUT_S = 300
 MAX_VERDICT_BYTES = 16 * 2**20
 GRADER = "/grader"
 VERDICT_HOME = f"{GRADER}/out"  # writable: keras wants ~/.keras writable
@@ -38,8 +42,12 @@ def run_verdict(
     data_env: dict[str, str],
     mode: Mode,
     memory_mb: int,
+    timeout_s: float,
+    reference_flops: float | None = None,
 ) -> dict:
-    """The verdict as plain data, or ``{"refused": reason}``; never raises for a bad answer."""
+    """The verdict as plain data, or ``{"refused": reason}``; never raises for a bad answer.
+    ``timeout_s``: the submission's configured limit, for the whole scoring;
+    ``reference_flops``: the build's reference figure for the budgeted training's bound."""
     with Box(scratch, mode=mode, size_mb=64, inodes=1000, answer=False) as box:
         if mode is Mode.NONE:
             inside_tests, inside_response, out = str(tests_dir), str(response_dir), box.work
@@ -58,24 +66,35 @@ def run_verdict(
             box.mount_points(data_binds, home)
         tmp = "/tmp" if mode is not Mode.NONE else str(box.tmp)
         # KIT_TEXT_EMBEDDING_HANDLE in data_env: the only hub module the verdict will load
-        env = jail_environment(home, tmp, data_env)
+        env = jail_environment(home, tmp, {**data_env, **budget_env(timeout_s, reference_flops)})
         command = [sys.executable, "-I", "-m", "autograder.grade.verdict.score",
                    inside_tests, inside_response, f"{out}/verdict.json"]  # fmt: skip
         spec = JailSpec(command=command, workdir=workdir, env=env, ro_binds=ro, rw_binds=rw,
                         data_mb=memory_mb if mode is not Mode.STRONG else 0)  # fmt: skip
         box.hand_over()
         outcome = run_jailed(
-            spec, mode=mode, timeout_s=VERDICT_TIMEOUT_S, memory_mb=memory_mb, processes=64
+            spec, mode=mode, timeout_s=timeout_s, memory_mb=memory_mb, processes=64
         )
-        return _verdict_of(outcome, box.work / "verdict.json", memory_mb)
+        return _verdict_of(outcome, box.work / "verdict.json", memory_mb, timeout_s)
 
 
-def _verdict_of(outcome: Outcome, verdict_file: Path, memory_mb: int) -> dict:
+def budget_env(timeout_s: float, reference_flops: float | None) -> dict[str, str]:
+    """What the verdict's budgeted training is bounded by (see ``compute``)."""
+    env = {compute.SECONDS_ENV: f"{compute.TRAIN_SHARE * timeout_s:g}"}
+    if reference_flops:
+        env[compute.REFERENCE_ENV] = repr(float(reference_flops))
+    return env
+
+
+def _verdict_of(outcome: Outcome, verdict_file: Path, memory_mb: int, timeout_s: float) -> dict:
     """The verdict a finished scoring run wrote, or why there is none."""
     if outcome.status == "memory":
         return {"refused": f"scoring its answer used over {memory_mb} MB of memory"}
     if outcome.status == "timeout":
-        return {"refused": "scoring its answer timed out"}
+        return {
+            "refused": f"scoring its answer ran over the {timeout_s:g} s limit (the grader's "
+            "copy of its model may be too slow to train)"
+        }
     try:
         if outcome.returncode != 0:
             lines = outcome.tail.decode("utf-8", "replace").strip().splitlines()
@@ -142,8 +161,11 @@ class VerdictWorker:
         """Not running (it ended, or never started), or due for a fresh start."""
         return not self.server.alive or self.server.uses >= self.MAX_USES
 
-    def score(self, response_dir: Path) -> dict:
-        """The verdict on the answer in ``response_dir``, or ``{"refused": reason}``."""
+    def score(
+        self, response_dir: Path, *, timeout_s: float, reference_flops: float | None = None
+    ) -> dict:
+        """The verdict on the answer in ``response_dir``, or ``{"refused": reason}``, within
+        ``timeout_s`` (the submission's configured limit)."""
         if self.broken:
             self.start()
         target = self.slot / "response"
@@ -157,9 +179,10 @@ class VerdictWorker:
         cgroup = SandboxCgroup(memory_mb=self.memory_mb, pids=64, cpu_quota=1.0)
         try:
             outcome = self.server.run(
-                {}, timeout_s=VERDICT_TIMEOUT_S, memory_mb=self.memory_mb, cgroup=cgroup
-            )
-            return _verdict_of(outcome, verdict_file, self.memory_mb)
+                {"env": budget_env(timeout_s, reference_flops)},
+                timeout_s=timeout_s, memory_mb=self.memory_mb, cgroup=cgroup,
+            )  # fmt: skip
+            return _verdict_of(outcome, verdict_file, self.memory_mb, timeout_s)
         finally:
             cgroup.remove()
             subprocess.run(["umount", "--lazy", str(target)], capture_output=True, check=False)

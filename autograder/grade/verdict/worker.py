@@ -13,12 +13,14 @@ hostile one cannot change how the next is scored.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import sys
 from pathlib import Path
 
 from autograder.grade import forkserve
 from autograder.grade.protocol import write_json
+from autograder.grade.verdict import compute
 
 
 def preload() -> None:
@@ -38,10 +40,15 @@ def preload() -> None:
         checks._fashion_mnist()  # numpy only; every child then has it
 
 
-def score_one(config: dict, sock: socket.socket) -> int:
-    """In the forked child: score the answer now mounted at the slot."""
+def score_one(config: dict, work: dict, sock: socket.socket) -> int:
+    """In the forked child: score the answer now mounted at the slot, under the bounds the
+    host sent for it (its budgeted training's share of time and compute: ``compute``)."""
     forkserve.wait_for_go(sock)
     sock.close()
+    bounds = work.get("env") if isinstance(work.get("env"), dict) else {}
+    for key in (compute.SECONDS_ENV, compute.REFERENCE_ENV):
+        if isinstance(bounds.get(key), str):
+            os.environ[key] = bounds[key]
     from autograder.grade.verdict.response import BadResponse
     from autograder.grade.verdict.score import score
 
@@ -57,7 +64,7 @@ def main(control_fd: str, seccomp_fd: str, config_json: str) -> int:
     sock = socket.socket(fileno=int(control_fd))
     config = json.loads(config_json)
     preload()
-    forkserve.serve(sock, lambda _work, channel: score_one(config, channel))
+    forkserve.serve(sock, lambda work, channel: score_one(config, work, channel))
     return 0
 
 
