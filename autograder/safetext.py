@@ -3,8 +3,9 @@
 A student chooses file names, notebook output, messages and names; printed raw, an ``ESC``
 sequence clears the TA's screen, sets the window title or hides the rest of a line, and a bidi
 override makes one name read as another. Every control character (C0, DEL, C1), bidi override
-or isolate, and line or paragraph separator is replaced by a visible escape (``\\x1b``,
-``\\u202e``), so the TA sees that something was there and nothing acts on the terminal.
+or isolate, line or paragraph separator and lone surrogate is replaced by a visible escape
+(``\\x1b``, ``\\u202e``), so the TA sees that something was there and nothing acts on the
+terminal.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from __future__ import annotations
 import re
 
 BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{BIDI}]")
-_UNSAFE_KEEP_LINES = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029{BIDI}]")
+SURROGATES = "\ud800-\udfff"  # undecodable bytes of a file name: no terminal can print them
+_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{BIDI}{SURROGATES}]")
+_UNSAFE_KEEP_LINES = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029{BIDI}{SURROGATES}]")
 
 
 def _escape(match: re.Match) -> str:

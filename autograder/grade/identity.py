@@ -155,14 +155,10 @@ def _nameless(stem: str, assignment: str) -> bool:
 
 
 def is_export_metadata(path: Path, *, root: Path) -> bool:
-    """Only a Gradescope export's own ``submission_metadata.yml`` counts: one beside
-    ``submission_<n>`` folders, outside every LMS folder (a student may upload a file of that
-    name, in any layout, to claim another's identity or to stop the batch)."""
-    try:
-        inside = path.parent.relative_to(root).parts
-    except ValueError:
-        return False
-    if any(GRADESCOPE_FOLDER.match(p) or MOODLE_FOLDER.match(_text(p)) for p in inside):
+    """Only a Gradescope export's own ``submission_metadata.yml`` counts: the one at the top
+    of the folder graded, beside ``submission_<n>`` folders. A student may upload a file of
+    that name, in any layout and at any depth, to claim another's identity or stop the batch."""
+    if path.parent != root:
         return False
     try:
         return any(

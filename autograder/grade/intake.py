@@ -70,12 +70,25 @@ def discover(
                                            moodle_flat=flat))  # fmt: skip
             continue
         metadata: dict = {}
+        ignored: list[str] = []
         for meta in sorted(path.rglob("submission_metadata.yml")):
-            if identity.is_export_metadata(meta, root=path):
+            if not identity.is_export_metadata(meta, root=path):
+                if meta.parent.parent == path and identity.GRADESCOPE_FOLDER.match(
+                    meta.parent.name
+                ):
+                    continue  # inside a submission: the student's own file, not worth a note
+                ignored.append(str(meta.relative_to(path)))
+            else:
                 try:
                     metadata.update(identity.load_gradescope_metadata(meta.parent))
                 except identity.BadMetadata as exc:
                     notes.append(f"{exc}: its submissions are named by their folders")
+        if ignored:
+            more = f" and {len(ignored) - 3} more" if len(ignored) > 3 else ""
+            notes.append(
+                f"{path}: {'; '.join(ignored[:3])}{more} not read as Gradescope metadata (only "
+                "the export's own, at the top of the folder graded, is)"
+            )
         files = [
             file
             for file in sorted(path.rglob("*"))

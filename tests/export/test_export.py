@@ -222,3 +222,48 @@ def test_unknown_format_is_a_usage_error(graded):
     with pytest.raises(SystemExit) as exc:
         cli_main(["export", "--from", str(graded), "--format", "xlsx", "--out", "o.csv"])
     assert exc.value.code == 2
+
+
+# --------------------------------------------------------------------------- red team, round 3
+
+
+def test_exports_match_only_identities_of_their_own_lms(config, tmp_path, capsys):
+    """A name the student typed (a file named like a Moodle or Gradescope download, or after
+    a classmate's SIS id) never chooses a row of another LMS's roster."""
+    claims = [
+        Identity(key="file:S1003", name="S1003", lms_id="S1003"),  # the SIS User ID column
+        Identity(key="file:alee", name="alee", lms_id="alee"),  # the SIS Login ID column
+        Identity(key="moodle:1001", name="Eve", lms="moodle", lms_id="1001"),  # a Canvas ID
+        Identity(key="file:x", name="x", lms_id="2002", sid="901", email="al@uni.edu"),
+        Identity(key="canvas:2002", name="eve", lms="canvas", lms_id="2002", sid="901"),
+    ]
+    graded = write_results(
+        tmp_path / "grades" / "demo",
+        [make_result(f"eve{i}", who, {"q_model": 3.0}, POSSIBLE) for i, who in enumerate(claims)],
+    )
+    canvas, moodle, roster = tmp_path / "c.csv", tmp_path / "m.csv", tmp_path / "g.csv"
+    canvas.write_text(CANVAS_ROSTER, encoding="utf-8")
+    moodle.write_text(MOODLE_WORKSHEET.replace("Participant 2002", "Participant 2002"))
+    roster.write_text("Name,SID,Email\nAl Bo,901,al@uni.edu\n", encoding="utf-8")
+    rows = export(config, graded, "canvas", tmp_path / "1.csv", "--roster", str(canvas))
+    assert [r[-1] for r in rows[2:]] == ["", "", ""]
+    rows = export(config, graded, "moodle", tmp_path / "2.csv", "--roster", str(moodle))
+    assert [r[4] for r in rows[1:]] == ["", ""]
+    rows = export(config, graded, "gradescope", tmp_path / "3.csv", "--roster", str(roster))
+    assert rows[1][-1] == ""
+    rows = export(config, graded, "gradescope", tmp_path / "4.csv")
+    assert rows == [["Name", "SID", "Email", "Total Score"]]
+
+
+def test_export_prints_no_terminal_controls(config, tmp_path, capsys):
+    from autograder.safetext import is_safe
+
+    evil = Identity(key="file:\\x1b[2J", name="\x1b[2J\x1b]0;pwned\x07\u202e", lms_id="x")
+    graded = write_results(tmp_path / "grades" / "demo",
+                           [make_result("evil", evil, {}, POSSIBLE)])  # fmt: skip
+    roster = tmp_path / "c.csv"
+    roster.write_text(CANVAS_ROSTER.replace("Lee, Ann", "Lee\x1b[8m, Ann"), encoding="utf-8")
+    export(config, graded, "canvas", tmp_path / "1.csv", "--roster", str(roster))
+    printed = capsys.readouterr()
+    assert "pwned" in printed.err and "\\x1b[8m" in printed.out
+    assert is_safe((printed.out + printed.err).replace("\n", ""))

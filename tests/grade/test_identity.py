@@ -145,3 +145,66 @@ def test_a_metadata_file_uploaded_by_a_student_is_ignored(tmp_path):
     )
     found = {s.path.parent.name: s.who.key for s in discover([tmp_path], assignment="mlp")}
     assert found == {"submission_11": "gradescope:1", "submission_12": "gradescope:2"}
+
+
+# --------------------------------------------------------------------------- red team, round 3
+
+
+def test_a_canvas_file_named_like_a_moodle_download_stays_the_canvas_students(tmp_path):
+    """Canvas's prefix is read anchored and first; the student's own file name after it
+    never chooses an identity (nor drops the late marker)."""
+    touch(tmp_path / "doeeve_LATE_998_112_x_20230998_assignsubmission_file_mlp.ipynb")
+    touch(tmp_path / "smithbob_1001_5001_mlp.ipynb")
+    found = {s.who.key: s.who for s in discover([tmp_path], assignment="mlp")}
+    assert set(found) == {"canvas:998", "canvas:1001"}
+    assert found["canvas:998"].late and found["canvas:998"].name == "doeeve"
+
+
+def test_a_moodle_prefix_counts_only_in_a_flat_moodle_download_as_a_whole(tmp_path):
+    plain, flat = tmp_path / "plain", tmp_path / "flat"
+    touch(plain / "alice.ipynb")
+    touch(plain / "x_20230998_assignsubmission_file_mlp.ipynb")  # typed by a student
+    touch(flat / "Ana María_3001_assignsubmission_file_mlp.ipynb")
+    touch(flat / "Bo_3002_assignsubmission_file_x_3001_assignsubmission_file_mlp.ipynb")
+    keys = {s.path.name: s.who.key for s in discover([tmp_path], assignment="mlp")}
+    assert keys == {
+        "alice.ipynb": "file:alice",
+        "x_20230998_assignsubmission_file_mlp.ipynb": "file:x_20230998_assignsubmission_file_mlp",
+        "Ana María_3001_assignsubmission_file_mlp.ipynb": "moodle:3001",
+        "Bo_3002_assignsubmission_file_x_3001_assignsubmission_file_mlp.ipynb": "moodle:3002",
+    }
+
+
+def test_the_outermost_lms_folder_decides_even_without_metadata(tmp_path):
+    """A folder a student made inside her Gradescope upload never names her."""
+    touch(tmp_path / "submission_5" / "Victim_777_assignsubmission_file_" / "mlp.ipynb")
+    touch(tmp_path / "submission_6" / "victim_1002_5002_mlp.ipynb")
+    keys = sorted(s.who.key for s in discover([tmp_path], assignment="mlp"))
+    assert keys == ["file:submission_5", "file:submission_6"]
+
+
+def test_a_batch_that_mixes_layouts_is_noted(tmp_path):
+    touch(tmp_path / "canvas" / "smithbob_1001_5001_mlp.ipynb")
+    touch(tmp_path / "canvas" / "smithann_1002_5002_mlp.ipynb")
+    touch(tmp_path / "Eve_998_assignsubmission_file_" / "mlp.ipynb")
+    notes: list[str] = []
+    discover([tmp_path], assignment="mlp", notes=notes)
+    assert len(notes) == 1 and "mixes layouts" in notes[0] and "moodle:998" in notes[0]
+    notes.clear()
+    discover([tmp_path / "canvas"], assignment="mlp", notes=notes)
+    assert notes == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["\x1b[2J\x1b]0;pwned\x07.ipynb", "a\x1b[8mhidden.ipynb", "evil\u202egnp.ipynb",
+     "smith\x9bjohn_1001_5001_mlp.ipynb", "x\x7f_1_assignsubmission_file_mlp.ipynb"],
+)  # fmt: skip
+def test_names_keys_and_file_names_carry_no_terminal_controls(tmp_path, name):
+    from autograder.safetext import is_safe
+
+    touch(tmp_path / name)
+    (found,) = discover([tmp_path], assignment="mlp")
+    shown = [found.who.key, found.who.name, found.who.lms_id, found.file_name]
+    assert all(is_safe(text) for text in shown), shown
+    assert "\\x1b" in "".join(shown) or "\\u202e" in "".join(shown) or "\\x" in "".join(shown)
