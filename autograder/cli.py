@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
     grade.add_argument(
         "--isolation",
-        choices=("strong", "unprivileged", "none"),
+        choices=("strong", "unprivileged", "user", "none"),
         help="sandbox strength (default strong; weaker ones are named in every result)",
     )
     grade.add_argument(

@@ -300,7 +300,10 @@ class LocalGrader:
             (self.root / "owner").write_text(str(os.getpid()))
             for sub in ("boxes", "verdicts"):
                 (self.root / sub).mkdir(mode=0o700)
-            home = WORKDIR if mode is not Mode.NONE else ""
+            home = WORKDIR if mode not in (Mode.NONE, Mode.USER) else ""
+            sandbox_data = _data_view(kit, data_env, home, mode, include_hidden=False)
+            if mode is Mode.USER:  # the student user reads copies; the rest stays root's
+                sandbox_data = _user_mode_batch(self.root, kit, data_env, autograder_dir)
             self.batch = Batch(
                 assignment=spec,
                 kit=kit,
@@ -308,7 +311,7 @@ class LocalGrader:
                 root=self.root,
                 mode=mode,
                 kit_lib=stage_kit(self.root / "kit"),
-                sandbox_data=_data_view(kit, data_env, home, mode, include_hidden=False),
+                sandbox_data=sandbox_data,
                 verdict_data=_data_view(kit, data_env, VERDICT_HOME, mode, include_hidden=True),
                 timeout_s=options.timeout or spec.limits.timeout_s,
                 memory_mb=options.memory or spec.limits.memory_mb,
@@ -371,10 +374,34 @@ def _recorded(out: Path, result: SubmissionResult, spec: Assignment) -> Submissi
     return result
 
 
+def _user_mode_batch(
+    root: Path, kit: AssignmentKit, data_env: dict[str, str], autograder_dir: Path
+) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """``user`` mode: refuse where the student user could read the grader's private files;
+    let it traverse the batch folder to its box; copy the data it may read (hidden parts
+    left out) into the batch. The notebook's data view: no binds, variables at the copies."""
+    from autograder.grade.isolation import user
+
+    private = [autograder_dir, paths.PACKAGE_DIR, paths.REPO_ROOT / "reference",
+               paths.REPO_ROOT / "grading.toml", *kit.hidden_data(data_env)]  # fmt: skip
+    problems = user.private_problems(private)
+    if problems:
+        raise SandboxUnavailable(f"the user sandbox would expose the grader's files: "
+                                 f"{'; '.join(problems[:3])}")  # fmt: skip
+    binds, env = plan.data_view(kit, data_env, home=WORKDIR, include_hidden=False)
+    inner = [(h, i.lstrip("/")) for h, i in binds if not i.startswith(WORKDIR + "/")]
+    user.stage_data(inner, root / "data")
+    for sub in (root, root / "boxes"):
+        sub.chmod(0o711)
+    staged = {k: str(root / "data" / v.lstrip("/")) if v.startswith("/") else v
+              for k, v in env.items()}  # fmt: skip
+    return [], staged
+
+
 def _data_view(
     kit: AssignmentKit, data_env: dict[str, str], home: str, mode: Mode, *, include_hidden: bool
 ) -> tuple[list[tuple[str, str]], dict[str, str]]:
-    if mode is Mode.NONE:  # no jail: the host's paths (debugging only; nothing is hidden)
+    if mode in (Mode.NONE, Mode.USER):  # the host's paths (none: nothing is hidden)
         wanted = {*kit.datasets, *kit.keras_datasets}
         return [], {k: v for k, v in data_env.items() if k in wanted}
     return plan.data_view(kit, data_env, home=home, include_hidden=include_hidden)
@@ -509,7 +536,7 @@ def _run_and_score(
             assignment=batch.assignment,
         )
         binds, data_env = batch.sandbox_data
-        if batch.mode is Mode.NONE:
+        if batch.mode in (Mode.NONE, Mode.USER):
             _link_keras_datasets(batch.kit, data_env, box.work)
         else:
             box.mount_points(binds, WORKDIR)
@@ -539,7 +566,7 @@ def _run_and_score(
             scratch=batch.root / "verdicts" / _unique(submission.submission_id),
             data_binds=binds,
             data_env=data_env,
-            mode=batch.mode,
+            mode=Mode.NONE if batch.mode is Mode.USER else batch.mode,  # root, no student code
             memory_mb=batch.memory_mb,
             timeout_s=batch.timeout_s,
             reference_flops=batch.reference_flops,

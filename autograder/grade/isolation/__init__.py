@@ -5,6 +5,11 @@ ipc, uts and cgroup namespaces, ``setpriv`` to uid ``nobody`` with no capabiliti
 no_new_privs, the seccomp filter, and a cgroup with memory, process and CPU limits.
 ``unprivileged`` (explicit ``--isolation unprivileged``): the same jail through an unprivileged
 user namespace, limits from rlimits only (no cgroup: tmpfs and shm memory is not counted).
+``user`` (for containers without namespaces, e.g. Docker's default capabilities; needs root):
+no jail, the notebook runs as the dedicated unprivileged user ``kit-student`` with no
+capabilities, no_new_privs, the seccomp filter and rlimits (memory, processes, files, CPU time),
+its every process killed at the end; its answer is copied out by root as hostile data. It is
+used only where a probe shows that user cannot read the hidden tests (``isolation.user``).
 ``none`` (explicit ``--isolation none``, debugging only): a plain child process with rlimits.
 """
 
@@ -20,6 +25,7 @@ from autograder.errors import SandboxUnavailable
 class Mode(enum.StrEnum):
     STRONG = "strong"
     UNPRIVILEGED = "unprivileged"
+    USER = "user"
     NONE = "none"
 
 
@@ -30,7 +36,10 @@ def missing_for(mode: Mode) -> list[str]:
     problems = []
     if mode is Mode.NONE:
         return problems
-    for tool in ("bwrap", "setpriv", "prlimit"):
+    if mode is Mode.USER and os.geteuid() != 0:
+        problems.append("root (it runs the notebook as the unprivileged user kit-student)")
+    tools = ("setpriv", "prlimit") if mode is Mode.USER else ("bwrap", "setpriv", "prlimit")
+    for tool in tools:
         if shutil.which(tool) is None:
             problems.append(f"the {tool!r} command (Debian packages bubblewrap, util-linux)")
     problem = seccomp.available()
@@ -38,7 +47,7 @@ def missing_for(mode: Mode) -> list[str]:
         problems.append(problem)
     if mode is Mode.STRONG:
         problems += cgroups.missing()
-    elif not _user_namespaces_allowed():
+    elif mode is Mode.UNPRIVILEGED and not _user_namespaces_allowed():
         problems.append("unprivileged user namespaces (kernel.unprivileged_userns_clone=1)")
     return problems
 
@@ -46,7 +55,8 @@ def missing_for(mode: Mode) -> list[str]:
 def require(mode: Mode) -> Mode:
     problems = missing_for(mode)
     if problems:
-        weaker = {Mode.STRONG: "unprivileged", Mode.UNPRIVILEGED: "none"}.get(mode, "")
+        weaker = {Mode.STRONG: "unprivileged", Mode.UNPRIVILEGED: "user", Mode.USER: "none"}
+        weaker = weaker.get(mode, "")
         hint = f"; or pass --isolation {weaker} to grade with weaker isolation" if weaker else ""
         raise SandboxUnavailable(
             f"the {mode} sandbox cannot be set up here: missing {'; '.join(problems)}{hint}"

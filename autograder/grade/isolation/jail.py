@@ -10,7 +10,9 @@ absent, the network namespace empty.
 
 from __future__ import annotations
 
+import functools
 import os
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,7 @@ class JailSpec:
     open_files: int = 1024
     data_mb: int = 0  # rlimit DATA (weak modes only, where no cgroup counts memory; 0: none)
     processes: int = 0  # rlimit NPROC (weak modes only; 0: none)
+    cpu_s: int = 0  # rlimit CPU in seconds (``user`` mode; 0: none)
     dirs: list[str] = field(default_factory=list)  # empty folders to create inside
     tmpfs: list[str] = field(default_factory=list)  # private tmpfs mounts inside
 
@@ -82,7 +85,9 @@ def jail_argv(
     argv = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
             "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]  # fmt: skip
     if mode is Mode.UNPRIVILEGED:
-        argv += ["--unshare-user", "--disable-userns", "--uid", str(NOBODY), "--gid", str(NOBODY)]
+        argv += ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY)]
+        if bwrap_has("--disable-userns"):  # bubblewrap 0.8+; the seccomp filter denies it anyway
+            argv.append("--disable-userns")
     made: set[str] = set()
     argv += _dirs("/etc", made)
     argv += ["--ro-bind", "/usr", "/usr"]
@@ -136,7 +141,19 @@ def limits_argv(spec: JailSpec) -> list[str]:
         argv.append(f"--data={spec.data_mb * 2**20}")
     if spec.processes:
         argv.append(f"--nproc={spec.processes}")
+    if spec.cpu_s:
+        argv.append(f"--cpu={spec.cpu_s}")
     return [*argv, "--"]
+
+
+@functools.cache
+def bwrap_has(option: str) -> bool:
+    """Whether this machine's bubblewrap knows ``option`` (Ubuntu 22.04 has 0.6.1)."""
+    try:
+        proc = subprocess.run(["bwrap", "--help"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return option in (proc.stdout + proc.stderr).split()
 
 
 def _dirs(path: str, made: set[str]) -> list[str]:

@@ -116,6 +116,10 @@ def run_jailed(
         if mode is Mode.NONE:
             argv = [*limits_argv(spec), *spec.command]
             env = spec.env
+        elif mode is Mode.USER:  # no jail: the filter, rlimits, then the student user
+            from autograder.grade.isolation import user
+
+            argv, env = user.user_argv(spec), spec.env
         else:
             if mode is Mode.STRONG:
                 cgroup = SandboxCgroup(memory_mb=memory_mb, pids=processes, cpu_quota=cpu_quota)
@@ -128,7 +132,7 @@ def run_jailed(
             argv = ["/bin/sh", "-c", f'{join} && exec "$@"', "kit-jail", *argv]
         proc = subprocess.Popen(
             argv,
-            cwd=spec.workdir if mode is Mode.NONE else "/",
+            cwd=spec.workdir if mode in (Mode.NONE, Mode.USER) else "/",
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -150,6 +154,10 @@ def run_jailed(
         _kill(proc)
         if cgroup is not None:
             cgroup.kill_all()
+        if mode is Mode.USER:  # what escaped the process group, as the same user
+            from autograder.grade.isolation import user
+
+            user.kill_all()
         with _LIVE_LOCK:
             _LIVE.pop(proc.pid, None)
         output.join(timeout=5)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import paths
-from autograder.grade.isolation import Mode
+from autograder.grade.isolation import Mode, user
 from autograder.grade.isolation.box import Box
 from autograder.grade.isolation.cgroups import SandboxCgroup
 from autograder.grade.isolation.jail import JailSpec, jail_environment
@@ -69,9 +69,11 @@ def run_sandbox(
     processes: int = 256,
 ) -> SandboxRun:
     """Run the harness on ``request.json`` in the box; report how it ended."""
-    if mode is Mode.NONE:
+    if mode in (Mode.NONE, Mode.USER):
         workdir = str(box.work)
-        env = jail_environment(str(box.work), str(box.tmp), data_env)
+        # user: the kit's staged in-jail modules only (the installed package is root's)
+        extra = {"PYTHONPATH": str(kit_lib.parent)} if mode is Mode.USER else {}
+        env = jail_environment(str(box.work), str(box.tmp), {**data_env, **extra})
         ro_binds: list[tuple[str, str]] = []
         rw_binds: list[tuple[str, str]] = []
     else:
@@ -93,12 +95,24 @@ def run_sandbox(
         rw_binds=rw_binds,
         data_mb=memory_mb if weak else 0,
         processes=1024 if weak else 0,
+        cpu_s=int(timeout_s * max(1.0, cpu_quota)) + 5 if mode is Mode.USER else 0,
     )
-    box.hand_over()
+    if mode is Mode.USER:
+        user.hand_over(box.path, [box.work, box.tmp, box.shm])
+    else:
+        box.hand_over()
     outcome = run_jailed(
         spec, mode=mode, timeout_s=timeout_s, memory_mb=memory_mb, processes=processes,
         cpu_quota=cpu_quota,
     )  # fmt: skip
+    if mode is Mode.USER:  # every process of the user is gone: root copies the answer out
+        try:
+            user.copy_answer(box.work / "response", box.answer, max_bytes=Box.ANSWER_MB * 2**20,
+                             max_files=Box.ANSWER_FILES)  # fmt: skip
+        except (OSError, ValueError) as exc:  # no path in what a student reads
+            reason = f"its answer could not be taken: {getattr(exc, 'strerror', None) or exc}"
+            return SandboxRun("crashed", reason, outcome.seconds, None, str(mode),
+                              outcome.output_bytes)  # fmt: skip
     return _sandbox_run(box, outcome, mode)
 
 
