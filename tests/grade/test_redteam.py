@@ -8,6 +8,7 @@ must end with the right status, nothing may be left behind, and the batch must f
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -23,6 +24,7 @@ from conftest import SUBMISSIONS, loopback_listener, notebook
 
 from autograder import paths
 from autograder.grade.pipeline import grade_batch
+from autograder.results import SubmissionResult
 
 pytestmark = pytest.mark.slow
 TOKEN = f"CANARY-{uuid.uuid4().hex[:12]}"
@@ -60,6 +62,7 @@ def listener():
 
 
 SEARCH = r"""
+import json
 import os
 found = []
 for top in ["/", "/tmp", "/var/tmp", "/root", "/dev/shm", "/work", "/srv", "/home"]:
@@ -308,3 +311,165 @@ def test_a_module_planted_in_the_working_folder_is_never_imported(mlp_build, tmp
                           cwd=cwd, capture_output=True, text=True, timeout=300)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert not marker.exists()
+
+
+# --------------------------------------------------------------------------- round 3
+# Written outside the team against wave 2: another student's identity from the part of a Canvas
+# file name the student chose, one uploaded file stopping the batch, control characters on the
+# TA's terminal, unbounded compute in the trusted verdict, and a Ctrl-C that did not stop it.
+
+BOMB = notebook(  # 0.63 M parameters, every width <= 784, about 1 GFLOP per image
+    "from tensorflow import keras\n"
+    "model = keras.Sequential([keras.layers.Flatten(input_shape=[28, 28]),\n"
+    "    keras.layers.Reshape((784, 1)), keras.layers.Dense(784, activation='relu'),\n"
+    "    keras.layers.Dense(784, activation='relu'), keras.layers.GlobalAveragePooling1D(),\n"
+    "    keras.layers.Dense(10, activation='softmax')])\n"
+    "model.compile(loss='sparse_categorical_crossentropy', optimizer='sgd',"
+    " metrics=['accuracy'])"
+)
+ESCAPES = "\x1b[2J\x1b]0;pwned\x07\x1b[8m"
+
+
+def _bomb_model():
+    from tensorflow import keras
+
+    return keras.Sequential([
+        keras.layers.Flatten(input_shape=[28, 28]), keras.layers.Reshape((784, 1)),
+        keras.layers.Dense(784, activation="relu"), keras.layers.Dense(784, activation="relu"),
+        keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(10, activation="softmax"),
+    ])  # fmt: skip
+
+
+@pytest.fixture
+def fresh_compute(monkeypatch):
+    from autograder.grade.verdict import compute
+
+    monkeypatch.setattr(compute, "_started", None)
+    monkeypatch.setattr(compute, "_expired", False)
+    yield compute
+    signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def test_round3_the_compute_bound_comes_from_the_reference_and_speaks_the_students_terms(
+    fresh_compute, monkeypatch
+):
+    from autograder.config import load_config
+    from reference import mlp
+
+    params = load_config().assignment("mlp").params
+    reference = mlp.build_mlp(params["hidden_sizes"], dropout_rate=params["dropout_rate"])
+    figure = fresh_compute.flops_per_example(reference)
+    monkeypatch.setenv(fresh_compute.REFERENCE_ENV, repr(figure))
+    fresh_compute.check_training(reference)  # the course's own model always trains
+    bomb = _bomb_model()
+    assert bomb.count_params() < 700_000  # within every size bound
+    with pytest.raises(AssertionError, match=r"needs about [\d,.]+ MFLOPs per example"):
+        fresh_compute.check_training(bomb)
+    assert fresh_compute.flops_per_example(bomb) > 1000 * figure
+
+
+def test_round3_an_overrun_stops_the_budgeted_training_in_progress(fresh_compute, monkeypatch):
+    """Past the verdict's share of time the training in progress stops and only its check
+    fails; the next budgeted training is refused at once."""
+    import numpy as np
+
+    monkeypatch.setenv(fresh_compute.SECONDS_ENV, "2")
+    model = _bomb_model()
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
+    X, y = np.zeros((256, 28, 28), "float32"), np.zeros(256, "int64")
+
+    def train_under_budget():  # the name the alarm looks for on the stack
+        fresh_compute.check_training(model)
+        model.fit(X, y, epochs=10_000, batch_size=32, verbose=0)
+
+    with pytest.raises(fresh_compute.TrainingOverrun, match="took longer than the 2 s"):
+        train_under_budget()
+    with pytest.raises(AssertionError, match="took longer"):
+        fresh_compute.check_training(model)
+
+
+def _grade_command(inputs: Path, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "autograder", "grade", str(inputs), "--assignment", "mlp",
+            "--out", str(out), "--no-progress", *extra]  # fmt: skip
+
+
+def test_round3_one_batch_holds_identity_metadata_terminal_and_compute(mlp_build, tmp_path):
+    inputs = tmp_path / "moodle-export"
+    eve = inputs / "Eve Doe_998_assignsubmission_file_"
+    eve.mkdir(parents=True)
+    (eve / "mlp.ipynb").write_text(BOMB)
+    (eve / "submission_metadata.yml").write_text(": [not yaml\n")  # stopped the batch before
+    (eve / "x_20230999_assignsubmission_file_mlp.ipynb").write_text(notebook("x = 1"))
+    (eve / "bad.zip").write_bytes(b"PK\x03\x04" + b"\x00" * 40)
+    (eve / "overrides.csv").write_text("student,question,points\nmoodle:999,q_model,-99\n")
+    bob = inputs / "Bob_999_assignsubmission_file_"
+    bob.mkdir()
+    (bob / "mlp.ipynb").write_text(notebook("drill_params = 1"))
+    mallory = inputs / "Mallory_997_assignsubmission_file_"
+    mallory.mkdir()
+    (mallory / f"{ESCAPES}.ipynb").write_text(
+        notebook(f"print({ESCAPES!r})\nimport os\nos._exit(3)")
+    )
+    out = tmp_path / "out"
+    proc = subprocess.run(_grade_command(inputs, out, "--timeout", "40"), capture_output=True,
+                          timeout=900)  # fmt: skip
+    shown = (proc.stdout + proc.stderr).decode("utf-8", "replace")
+    assert proc.returncode == 0, shown[-3000:]
+    assert (out / "grades.csv").exists()
+    assert "\x1b" not in shown and "\x07" not in shown and "\\x1b" in shown
+    grades = (out / "grades.csv").read_text(encoding="utf-8")
+    assert "\x1b" not in grades and "\x07" not in grades
+    results = [
+        SubmissionResult.from_gradescope(json.loads(p.read_text()))
+        for p in (out / "results").glob("*.json")
+    ]
+    keys = sorted(r.who.key for r in results)
+    assert keys == ["moodle:997", "moodle:998", "moodle:998", "moodle:998", "moodle:999"]
+    (bomb,) = [r for r in results if r.file == "mlp.ipynb" and r.who.key == "moodle:998"]
+    messages = [c.message for c in bomb.questions["q_train"].cases if "budget" in c.name]
+    bounded = any("MFLOPs" in m or "took longer" in m for m in messages)
+    assert bounded or "40 s limit" in bomb.reason, (str(bomb.status), bomb.reason, messages)
+
+
+def _verdict_processes() -> list[str]:
+    """The verdict's Python processes: a warm worker (and, while it scores an answer, its
+    forked child, with the same command line) or a cold verdict."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if not cmd.startswith("bwrap") and "autograder.grade.verdict." in cmd:
+            found.append(cmd[:120])
+    return found
+
+
+def _scoring() -> bool:
+    running = _verdict_processes()
+    return sum("verdict.worker" in c for c in running) >= 2 or any("verdict.score" in c
+                                                                  for c in running)  # fmt: skip
+
+
+def test_round3_ctrl_c_stops_the_grader_while_a_verdict_trains(mlp_build, tmp_path):
+    """An interrupted grader starts nothing again: no lane restarts its jails, no retry."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "bomb.ipynb").write_text(BOMB)
+    proc = subprocess.Popen(_grade_command(inputs, tmp_path / "out"), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 240
+        while not _scoring() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+        assert _scoring(), "no verdict started"
+        time.sleep(3)  # training its budgeted copy
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert code == 130, proc.stderr.read()[-2000:] if proc.stderr else code
+    time.sleep(1)
+    assert _jail_processes() == [] and _verdict_processes() == []
