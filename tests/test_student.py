@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 
 from autograder import paths
@@ -87,3 +88,20 @@ def test_on_colab_the_notebook_is_not_on_disk_and_export_asks_colab_for_it(tmp_p
     assert downloads == [exported.name] and exported.name.startswith("mlp_")
     notebook = read_notebook(tmp_path / exported, "mlp")
     assert notebook["cells"][0]["source"] == "drill_params = 12"
+
+
+def test_the_keras_mode_is_set_once_and_too_late_is_said(monkeypatch):
+    import sys
+    import types
+
+    from autograder import student
+
+    monkeypatch.delenv("TF_USE_LEGACY_KERAS", raising=False)
+    monkeypatch.delitem(sys.modules, "tensorflow", raising=False)
+    assert "TF_USE_LEGACY_KERAS=1" in student.keras_mode()
+    assert os.environ["TF_USE_LEGACY_KERAS"] == "1"
+    monkeypatch.delenv("TF_USE_LEGACY_KERAS")
+    monkeypatch.setitem(sys.modules, "tensorflow", types.ModuleType("tensorflow"))
+    assert student.keras_mode() == student.KERAS_TOO_LATE  # imported before the first cell
+    monkeypatch.setattr(student.util, "find_spec", lambda name: None)
+    assert student.keras_mode() == student.KERAS_MISSING
