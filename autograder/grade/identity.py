@@ -66,7 +66,10 @@ def identify(
     # The LMS's folders first, the outermost deciding: inside them every name is the
     # student's choice, and a name shaped like another student's must not make it theirs.
     parents = list(path.parents)[: _depth_below(path, root)]
-    for folder in reversed(parents):
+    # the searched folder itself (a TA may pass one student's Moodle folder), or every folder
+    # of a file named on the command line, may be the LMS's too
+    around = [root] if root is not None else list(path.parents)
+    for folder in [*reversed(around), *reversed(parents)]:
         folder_name = _text(folder.name)
         match = MOODLE_FOLDER.match(folder_name)
         if match:

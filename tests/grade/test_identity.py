@@ -208,3 +208,13 @@ def test_names_keys_and_file_names_carry_no_terminal_controls(tmp_path, name):
     shown = [found.who.key, found.who.name, found.who.lms_id, found.file_name]
     assert all(is_safe(text) for text in shown), shown
     assert "\\x1b" in "".join(shown) or "\\u202e" in "".join(shown) or "\\x" in "".join(shown)
+
+
+def test_one_students_lms_folder_passed_alone_or_a_file_in_it_named_still_names_her(tmp_path):
+    eve = tmp_path / "Eve_998_assignsubmission_file_"
+    touch(eve / "Victim_777_assignsubmission_file_mlp.ipynb")
+    touch(tmp_path / "submission_5" / "victim_1002_5002_mlp.ipynb")
+    for target in (eve, eve / "Victim_777_assignsubmission_file_mlp.ipynb"):
+        assert [s.who.key for s in discover([target], assignment="mlp")] == ["moodle:998"]
+    named = tmp_path / "submission_5" / "victim_1002_5002_mlp.ipynb"
+    assert [s.who.key for s in discover([named], assignment="mlp")] == ["file:submission_5"]

@@ -36,10 +36,6 @@ _started: float | None = None  # first budgeted training of this process (one ve
 _expired = False
 
 
-class TrainingOverrun(AssertionError):
-    """The verdict's share of time for budgeted training ran out during one."""
-
-
 # --------------------------------------------------------------------------- estimate
 
 
@@ -150,7 +146,7 @@ def _arm(seconds: float | None) -> None:
     _started = now if _started is None else _started
     left = seconds - (now - _started)
     if _expired or left <= 0:
-        raise TrainingOverrun(_overrun_message(seconds))
+        raise AssertionError(_overrun_message(seconds))
     signal.signal(signal.SIGALRM, lambda _sig, frame: _on_alarm(frame, seconds))
     signal.setitimer(signal.ITIMER_REAL, left)
 
@@ -162,7 +158,7 @@ def _on_alarm(frame: Any, seconds: float) -> None:
     _expired = True
     while frame is not None:
         if frame.f_code.co_name == "train_under_budget":
-            raise TrainingOverrun(_overrun_message(seconds))
+            raise AssertionError(_overrun_message(seconds))
         frame = frame.f_back
 
 
