@@ -45,6 +45,10 @@ KERAS_MISSING = (
     "tf-keras is not installed: run `%pip install tf-keras` (the version of your TensorFlow, "
     "e.g. tf-keras==2.19.0 for tensorflow 2.19), then restart the kernel and run this cell again"
 )
+TENSORFLOW_MISSING = (
+    "TensorFlow is not installed: run `%pip install tensorflow tf-keras tensorflow-hub nltk`, "
+    "then restart the kernel and run this cell again"
+)
 KERAS_TOO_LATE = (
     "TensorFlow was imported before this cell in Keras 3 mode: restart the kernel and run this "
     "cell first"
@@ -55,7 +59,7 @@ def keras_mode() -> str:
     """Set the lecture's Keras 2 (tf-keras) before TensorFlow loads; a line saying what is set,
     or what to do when it cannot be (the checks then fail on Keras 3 objects, saying why)."""
     if util.find_spec("tf_keras") is None:
-        return KERAS_MISSING
+        return KERAS_MISSING if util.find_spec("tensorflow") else TENSORFLOW_MISSING
     before = os.environ.get("TF_USE_LEGACY_KERAS")
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up lines, as the kit

@@ -103,5 +103,7 @@ def test_the_keras_mode_is_set_once_and_too_late_is_said(monkeypatch):
     monkeypatch.delenv("TF_USE_LEGACY_KERAS")
     monkeypatch.setitem(sys.modules, "tensorflow", types.ModuleType("tensorflow"))
     assert student.keras_mode() == student.KERAS_TOO_LATE  # imported before the first cell
-    monkeypatch.setattr(student.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(student.util, "find_spec", lambda name: name != "tf_keras" or None)
     assert student.keras_mode() == student.KERAS_MISSING
+    monkeypatch.setattr(student.util, "find_spec", lambda name: None)
+    assert student.keras_mode() == student.TENSORFLOW_MISSING
