@@ -82,26 +82,62 @@ def assert_mlp(
     hidden_sizes: list[int],
     n_classes: int,
     input_shape: tuple[int, ...],
-    total_params: int,
+    total_params: int | None = None,
+    name: str = "the model",
 ) -> None:
     """The lecture's MLP, however it was built: ReLU hidden layers, softmax output, right sizes."""
+    assert_hidden_layers(model, hidden_sizes, name=name)
+    assert_output_layer(model, n_classes, name=name)
+    assert_flat_input(model, input_shape, name=name)
+    if total_params is not None:
+        assert model.count_params() == total_params, (
+            f"{name} has {model.count_params():,} parameters, not what the layers asked for give"
+        )
+
+
+def assert_hidden_layers(model: Any, hidden_sizes: list[int], name: str = "the model") -> None:
+    """The hidden Dense layers (all but the last): their sizes in order, each with ReLU."""
     stack = dense_stack(model)
-    expected = [(units, "relu") for units in hidden_sizes] + [(n_classes, "softmax")]
-    assert stack == expected, f"Dense layers (units, activation) are {stack}, expected {expected}"
-    assert tuple(model.input_shape[1:]) == tuple(input_shape), (
-        f"input shape is {model.input_shape[1:]}, expected {tuple(input_shape)}"
+    hidden = stack[:-1]
+    sizes, activations = [units for units, _ in hidden], [act for _, act in hidden]
+    asked = " then ".join(str(units) for units in hidden_sizes)
+    assert sizes == list(hidden_sizes), (
+        f"{name}: the hidden layer sizes are {sizes}; the question asks for {asked}"
     )
-    assert tuple(model.output_shape) == (None, n_classes), f"output shape is {model.output_shape}"
-    assert model.count_params() == total_params, (
-        f"the model has {model.count_params()} parameters, expected {total_params}"
+    assert all(act == "relu" for act in activations), (
+        f"{name}: the hidden layers' activations are {activations}; the question asks for ReLU"
+    )
+
+
+def assert_output_layer(model: Any, n_classes: int, name: str = "the model") -> None:
+    """The last Dense layer: one unit per class, softmax."""
+    stack = dense_stack(model)
+    assert stack, f"{name} has no Dense layer"
+    units, activation = stack[-1]
+    assert units == n_classes, (
+        f"{name}: the output layer has {units} units; the question asks for one per class "
+        f"({n_classes})"
+    )
+    assert activation == "softmax", (
+        f"{name}: the output layer's activation is {activation}; class probabilities need softmax"
+    )
+
+
+def assert_flat_input(model: Any, input_shape: tuple[int, ...], name: str = "the model") -> None:
+    """Images of ``input_shape`` in, flattened, and no layer kind the question does not ask for."""
+    shape = tuple(model.input_shape[1:])
+    assert shape == tuple(input_shape), (
+        f"{name} takes inputs of shape {shape}; the images are {tuple(input_shape)}"
     )
     allowed = {"Dense", "Flatten", "Dropout", *ACTIVATION_LAYERS}
-    others = {
-        class_name(layer)
-        for layer in layers_of(model)
-        if class_name(layer) not in allowed and not _flattens(layer)
-    }
-    assert not others, f"unexpected layer types: {sorted(others)}"
+    others = sorted(
+        {
+            class_name(layer)
+            for layer in layers_of(model)
+            if class_name(layer) not in allowed and not _flattens(layer)
+        }
+    )
+    assert not others, f"{name} has layers the question does not ask for: {others}"
 
 
 def _flattens(layer: Any) -> bool:
@@ -120,9 +156,12 @@ def dropout_after_each_hidden(model: Any, rate: float, n_hidden: int) -> None:
     """Exactly one Dropout of ``rate`` right after each hidden Dense layer, none elsewhere."""
     sequence = [kind for kind in layer_sequence(model) if kind in ("Dense", "Dropout")]
     expected = ["Dense", "Dropout"] * n_hidden + ["Dense"]
-    assert sequence == expected, f"layers are {sequence}, expected {expected}"
+    assert sequence == expected, (
+        f"the Dense and Dropout layers come in the order {sequence}; the question asks for one "
+        "Dropout right after each hidden Dense layer"
+    )
     assert all(abs(r - rate) < 1e-9 for r in dropout_rates(model)), (
-        f"dropout rates are {dropout_rates(model)}, expected {rate}"
+        f"the dropout rates are {dropout_rates(model)}; the question asks for {rate}"
     )
 
 
@@ -148,6 +187,234 @@ def optimizer_config(model: Any) -> tuple[str, dict]:
     optimizer = getattr(model, "optimizer", None)
     assert optimizer is not None, "the model is not compiled"
     return class_name(optimizer), optimizer.get_config()
+
+
+def metric_names(model: Any) -> list[str]:
+    """The metrics the model was compiled with, as names (``"accuracy"``...)."""
+    names = getattr(model, "kit_metrics", None)
+    if names is None:
+        compiled = getattr(model, "compiled_metrics", None)
+        names = getattr(compiled, "_user_metrics", None) or []
+        names = [m if isinstance(m, str) else getattr(m, "name", "?") for m in names]
+    flat: list[str] = []
+    for entry in names if isinstance(names, (list, tuple)) else [names]:
+        flat += [str(e) for e in entry] if isinstance(entry, (list, tuple)) else [str(entry)]
+    return flat
+
+
+ACCURACY_METRICS = {"accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy",
+                    "binary_accuracy"}  # fmt: skip
+
+
+def assert_compiled(model: Any, name: str = "the model") -> None:
+    assert getattr(model, "optimizer", None) is not None, (
+        f"{name} is not compiled: call {name}.compile(...)"
+    )
+
+
+def assert_loss(model: Any, allowed: tuple[str, ...], name: str, why: str) -> None:
+    """The compiled loss is one of ``allowed`` (Keras names), probabilities not logits."""
+    assert_compiled(model, name)
+    loss = loss_name(model)
+    assert loss in allowed, f"{name} is compiled with the loss {loss}; {why}"
+
+
+def assert_optimizer(model: Any, kind: str, name: str = "the model", **settings: Any) -> None:
+    """The optimizer's class and the settings the question states (as float32 holds them)."""
+    assert_compiled(model, name)
+    got, config = optimizer_config(model)
+    assert got.lower() == kind.lower(), (
+        f"{name} uses the {got} optimizer; the question asks for {kind}"
+    )
+    for key, want in settings.items():
+        value = config.get(key)
+        if isinstance(want, bool):
+            ok = value is want
+        else:
+            ok = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+            ok = ok and abs(float(value) - want) <= 1e-5 * abs(want)
+        assert ok, f"{name}: the optimizer's {key} is {value}; the question asks for {want}"
+
+
+def assert_accuracy_metric(model: Any, name: str = "the model") -> None:
+    assert_compiled(model, name)
+    names = metric_names(model)
+    assert ACCURACY_METRICS & set(names), (
+        f"{name} is compiled with the metrics {names or 'none'}; the question asks for accuracy "
+        '(metrics=["accuracy"])'
+    )
+
+
+def dense_kernel_counts(model: Any) -> tuple[list[int], list[int]]:
+    """Per Dense layer: parameters with biases (what ``count_params`` gives) and without."""
+    dense = [layer for layer in layers_of(model) if class_name(layer) == "Dense"]
+    full = [int(layer.count_params()) for layer in dense]
+    kernels = [
+        int(np.size(layer.get_weights()[0])) if layer.get_weights() else 0 for layer in dense
+    ]
+    return full, kernels
+
+
+def assert_counts_from_model(dense_params: Any, total_params: Any, model: Any, part: str) -> None:
+    """The student's counts equal what their own model reports (no cascade from its layers)."""
+    full, kernels = dense_kernel_counts(model)
+    if part == "dense":
+        got = [int(v) for v in list(dense_params)]
+        biases = " (they leave out the biases)" if got == kernels and got != full else ""
+        assert got == full, (
+            f"dense_params is {got}{biases}; the Dense layers of your `model` have {full} "
+            "parameters each, weights and biases"
+        )
+    else:
+        total = int(model.count_params())
+        biases = " (it leaves out the biases)" if int(total_params) == sum(kernels) else ""
+        assert int(total_params) == total, (
+            f"total_params is {int(total_params):,}{biases}; your `model` has {total:,} "
+            "parameters (model.count_params())"
+        )
+
+
+def assert_glorot_uniform(weights: Any) -> None:
+    """Untrained Glorot-uniform weights for the layer's own shape (not the trained ones)."""
+    weights = np.asarray(weights)
+    assert weights.ndim == 2, f"weights has shape {weights.shape}; a Dense kernel is 2-D"
+    fan_in, fan_out = weights.shape
+    limit = float(np.sqrt(6.0 / (fan_in + fan_out)))
+    low, high, spread = float(weights.min()), float(weights.max()), float(weights.std())
+    assert max(abs(low), abs(high)) <= limit + 1e-6 and spread > limit / 4, (
+        f"weights range over [{low:.4f}, {high:.4f}] (std {spread:.4f}): not the initial "
+        f"Glorot-uniform weights of a {fan_in}x{fan_out} layer (take them before training)"
+    )
+
+
+# --------------------------------------------------------------------------- data as given
+
+
+def affine_of(X: Any, raw: np.ndarray) -> tuple[float, float] | None:
+    """(a, b) when the student's images ``X`` are ``a * raw + b`` (their own scaling of the
+    same images, checked on the first rows and the summary statistics), else None."""
+    try:
+        n = min(len(X), len(raw), 64)
+        if len(X) != len(raw) or n == 0:
+            return None
+        head = np.asarray(X[:n], dtype=np.float64).reshape(n, -1)
+        base = np.asarray(raw[:n], dtype=np.float64).reshape(n, -1)
+        if head.shape != base.shape:
+            return None
+        a, b = np.polyfit(base.ravel(), head.ravel(), 1)
+        if abs(a) < 1e-12 or not np.allclose(
+            head, a * base + b, atol=1e-4 * max(1.0, abs(a) * 255)
+        ):
+            return None
+        stats = np.float64(raw.mean()) * a + b
+        if not np.isclose(float(X.mean()), stats, rtol=1e-4, atol=1e-4 * max(1.0, abs(a) * 255)):
+            return None
+        return float(a), float(b)
+    except Exception:
+        return None
+
+
+def fashion_raw():
+    """Fashion-MNIST as ``load_data`` gives it: (X_train_full, y_train_full), (X_test, y_test)."""
+    return _fashion_mnist()
+
+
+def images_as_given(X: Any, raw: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """The student's own version of these images: their scaling applied to the grader's copy
+    (so a check on *your* test set needs only its first rows), else ``fallback``."""
+    found = affine_of(X, raw)
+    if found is None:
+        return fallback
+    a, b = found
+    return raw.astype(np.float64) * a + b
+
+
+def scaled_like(X: Any, raw_of_X: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """``target`` images scaled as the student scaled ``X`` (the images ``raw_of_X``): what
+    their model was trained on. Pixels divided by 255 when their scaling is not recognised."""
+    found = affine_of(X, raw_of_X)
+    a, b = found if found is not None else (1 / 255.0, 0.0)
+    return target.astype(np.float64) * a + b
+
+
+def assert_split(X: Any, y: Any, name: str, rows: slice, what: str) -> None:
+    """``X``/``y`` hold the training images and labels of ``rows`` (scaling aside)."""
+    (X_full, y_full), _ = _fashion_mnist()
+    labels = np.asarray(y).reshape(-1) if not hasattr(y, "kit_class_name") else None
+    want = y_full[rows]
+    assert labels is not None and len(labels) == len(want) and np.array_equal(labels, want), (
+        f"y_{name} has {len(y):,} labels that are not {what}"
+    )
+    assert affine_of(X, X_full[rows]) is not None, (
+        f"X_{name} has {len(X):,} images that are not {what} (whatever their scaling)"
+    )
+
+
+def assert_scaled(X: Any, name: str, raw: np.ndarray) -> None:
+    """Pixels divided by 255: the student's images are ``raw / 255``."""
+    found = affine_of(X, raw)
+    if found is None:  # not the images asked for: judge the range alone
+        low, high = float(X.min()), float(X.max())
+        assert 0.0 <= low and high <= 1.0 and high > 0.5, (
+            f"{name} ranges over [{low:g}, {high:g}]; scale the pixels to [0, 1] (divide by 255)"
+        )
+        return
+    a, b = found
+    assert abs(a * 255 - 1) < 1e-4 and abs(b) < 1e-4, (
+        f"{name} ranges over [{float(X.min()):g}, {float(X.max()):g}]; scale the pixels to "
+        "[0, 1] (divide by 255)"
+    )
+
+
+def assert_evaluated(model: Any, value: Any, X_test: Any, y_test: Any, what: str) -> None:
+    """``value`` is what ``evaluate()`` of the student's model gives on their own test set."""
+    _require_rebuilt(model)
+    (_, _), (X_raw, y_raw) = _fashion_mnist()
+    X = images_as_given(X_test, X_raw, X_raw / 255.0)
+    y = np.asarray(y_test).reshape(-1) if len(y_test) == len(X) else y_raw
+    got = float(np.asarray(value).reshape(-1)[0])
+    if what == "accuracy":
+        want = accuracy(model, X, y)
+        assert abs(got - want) < 1e-3, (
+            f"test_accuracy is {got:.4f}, but your `model` scores {want:.4f} on your test set "
+            "(X_test, y_test): evaluate the model on the test set"
+        )
+        return
+    try:
+        want = float(np.asarray(model.evaluate(X, y, verbose=0, batch_size=256)).reshape(-1)[0])
+    except Exception:
+        return  # the loss cannot be recomputed here: the accuracy case decides
+    same = np.isnan(got) and np.isnan(want)  # a model whose training diverged: still the same
+    assert same or abs(got - want) <= 1e-3 * max(1.0, abs(want)), (
+        f"test_loss is {got:.4f}, but your `model`'s loss on your test set is {want:.4f}: "
+        "evaluate the model on the test set"
+    )
+
+
+def assert_predicted(model: Any, y_proba: Any, X_test: Any, rows: int) -> None:
+    """``y_proba`` is what the student's model predicts for the first ``rows`` test images."""
+    _require_rebuilt(model)
+    (_, _), (X_raw, _) = _fashion_mnist()
+    X = images_as_given(X_test, X_raw, X_raw / 255.0)[:rows]
+    want = predict(model, X)
+    got = np.asarray(y_proba, dtype=np.float64)
+    assert got.shape == want.shape, (
+        f"y_proba has shape {got.shape}; {rows} images give shape {want.shape}"
+    )
+    assert np.allclose(got, want, atol=1e-4, equal_nan=True), (
+        f"y_proba is not what your `model` predicts for the first {rows} images of your test set"
+    )
+
+
+def assert_trained(score: float, chance: float, threshold: float) -> None:
+    """The student's own model, with its own weights, scored ``score`` on the grader's data:
+    clearly above chance shows it was trained (a made-up history or fit record cannot). The
+    bar is halfway from chance to the question's accuracy threshold."""
+    bar = (chance + threshold) / 2
+    assert score >= bar, (
+        f"your `model` itself (its own weights) reaches accuracy {score:.3f} on the grader's "
+        f"test data, near chance ({chance:g}): it was not trained, or its training did not work"
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -190,6 +457,18 @@ def _same_head(labels: dict | None, head: list[int] | None) -> bool:
     return labels["head"] == head[: len(labels["head"])]
 
 
+def fits_of(model: Any) -> list[dict]:
+    """What each finished fit of the model trained and validated on (the harness's record,
+    sent with the model; a live model in the notebook asks the harness)."""
+    fits = getattr(model, "kit_fits", None)
+    if fits is None:
+        import sys
+
+        budget = sys.modules.get("autograder.grade.sandbox.budget")
+        fits = budget.fits_of(model) if budget is not None else []
+    return list(fits)
+
+
 def assert_fit_splits(model: Any, test_head: list[int] | None = None) -> None:
     """Every recorded fit of the model trained and validated on the right kind of data: not the
     test set, validation data that is not the training data itself, and some validation at all.
@@ -197,23 +476,67 @@ def assert_fit_splits(model: Any, test_head: list[int] | None = None) -> None:
     Labels are compared by their first values, so a split of the student's own making (another
     validation slice, a subset) is not a mistake here; data the grader cannot see into (a
     ``tf.data`` pipeline, a generator) is given the benefit of the doubt."""
-    fits = getattr(model, "kit_fits", None)  # a stand-in; a live model keeps the budget's notes
-    if fits is None:
-        fits = getattr(model, "__dict__", {}).get("_kit_fit_log")
-    assert fits, "the model was never trained with fit() (or every fit() call failed)"
+    fits = fits_of(model)
+    assert fits, "`model` was never trained with fit() (or every fit() call failed)"
     for fit in fits:
-        assert not _same_head(fit["labels"], test_head), "the model was trained on the test set"
+        assert not _same_head(fit["labels"], test_head), "`model` was trained on the test set"
         validation = fit["validation"]
         if validation is None:
-            assert fit["validation_split"] > 0, "the model was trained without validation data"
+            assert fit["validation_split"] > 0, (
+                "`model` was trained without validation data (validation_data=...)"
+            )
             continue
         assert not _same_head(validation["labels"], test_head), (
-            "the model was validated on the test set"
+            "`model` was validated on the test set"
         )
         train_head = (fit["labels"] or {}).get("head")
         assert not _same_head(validation["labels"], train_head), (
-            "the model was validated on the data it was trained on"
+            "`model` was validated on the data it was trained on"
         )
+
+
+def assert_fit_share(model: Any, rows: int, share: float) -> None:
+    """Every fit used all ``rows`` examples given, ``share`` of them for validation."""
+    fits = fits_of(model)
+    assert fits, "`model` was never trained with fit() (or every fit() call failed)"
+    for fit in fits:
+        trained = (fit["labels"] or {}).get("rows")
+        validation = fit["validation"]
+        held = ((validation or {}).get("labels") or {}).get("rows")
+        if trained is None or (validation is not None and held is None):
+            continue  # a dataset or generator: the grader cannot count it
+        total = trained + (held or 0)
+        assert total == rows, (
+            f"`model` was trained and validated on {total:,} examples; the question gives {rows:,}"
+        )
+        got = held / total if validation is not None else fit["validation_split"]
+        assert abs(got - share) < 0.01, (
+            f"`model` kept {got:.0%} of the examples for validation; the question asks for "
+            f"{share:.0%}"
+        )
+
+
+def assert_fit_aligned(model: Any, texts: list[str], labels: list[int]) -> None:
+    """Each text was trained with its own label (texts and labels not shuffled apart)."""
+    import hashlib
+
+    own = {
+        hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]: int(label)
+        for text, label in zip(texts, labels, strict=True)
+    }
+    fits = fits_of(model)
+    assert fits, "`model` was never trained with fit() (or every fit() call failed)"
+    for fit in fits:
+        for part in (fit, fit["validation"] or {}):
+            inputs, seen = part.get("inputs"), (part.get("labels") or {}).get("head")
+            if not inputs or not seen:
+                continue
+            pairs = [(own[h], label) for h, label in zip(inputs, seen, strict=False) if h in own]
+            wrong = sum(mine != label for mine, label in pairs)
+            assert not pairs or wrong <= len(pairs) // 10, (
+                f"{wrong} of the first {len(pairs)} reviews `model` was trained on had another "
+                "review's label: keep each text with its own label (shuffle both together)"
+            )
 
 
 # (id of the model, epochs, seed, batch size) -> (the model, its trained copy): holding the model
@@ -223,18 +546,26 @@ MAX_BUDGET_TRAINABLE = 20_000_000  # fine-tuning the course's embedding: 5 M; bo
 
 
 def train_under_budget(
-    model: Any, X: Any, y: Any, *, epochs: int, seed: int, batch_size: int = 32
+    model: Any,
+    X: Any,
+    y: Any,
+    *,
+    epochs: int,
+    seed: int,
+    batch_size: int = 32,
+    loss_as_asked: str | None = None,
 ) -> Any:
     """A fresh copy of the student's model (architecture, loss, optimizer settings), trained by
     the grader on the course's data within the budget.
 
     Thresholds are judged on this copy, so no way of training past the budget in the notebook
     (more epochs, another loop, a child process) changes them, and no legitimate choice the
-    grader does not ask about (batch size, ``tf.data``) costs points either."""
-    from tensorflow import keras
+    grader does not ask about (batch size, ``tf.data``) costs points either. A loss other than
+    ``loss_as_asked`` is charged where the model is compiled: the copy is trained with the
+    question's loss instead, so the threshold judges the rest (no cascade)."""
 
     _require_rebuilt(model)
-    key = (id(model), epochs, seed, batch_size)
+    key = (id(model), epochs, seed, batch_size, loss_as_asked)
     if key not in _BUDGET_TRAINED:
         optimizer = getattr(model, "optimizer", None)
         assert optimizer is not None, "the model is not compiled"
@@ -242,17 +573,28 @@ def train_under_budget(
             f"the model has over {MAX_BUDGET_TRAINABLE:,} trainable parameters, more than the "
             "grader trains within the budget"
         )
-        keras.utils.set_random_seed(seed)
-        copy = keras.models.clone_model(model)
-        copy.compile(loss=model.loss, optimizer=type(optimizer).from_config(optimizer.get_config()))
-        cache = BudgetCache.from_environment()
-        entry = cache.key(model, X, y, epochs, seed, batch_size) if cache else None
-        if not (cache and entry and cache.restore(entry, copy)):
-            copy.fit(X, y, epochs=epochs, batch_size=batch_size, verbose=0)
-            if cache and entry:
-                cache.store(entry, copy)
+        loss = model.loss
+        if loss_as_asked is not None and loss_name(model) != loss_as_asked:
+            loss = loss_as_asked  # the loss is charged where it is compiled, not here again
+        copy = _trained_copy(model, loss, X, y, epochs, seed, batch_size)
         _BUDGET_TRAINED[key] = (model, copy)
     return _BUDGET_TRAINED[key][1]
+
+
+def _trained_copy(model: Any, loss: Any, X: Any, y: Any, epochs: int, seed: int, batch_size: int):
+    from tensorflow import keras
+
+    optimizer = model.optimizer
+    keras.utils.set_random_seed(seed)
+    copy = keras.models.clone_model(model)
+    copy.compile(loss=loss, optimizer=type(optimizer).from_config(optimizer.get_config()))
+    cache = BudgetCache.from_environment()
+    entry = cache.key(copy, X, y, epochs, seed, batch_size) if cache else None
+    if not (cache and entry and cache.restore(entry, copy)):
+        copy.fit(X, y, epochs=epochs, batch_size=batch_size, verbose=0)
+        if cache and entry:
+            cache.store(entry, copy)
+    return copy
 
 
 class BudgetCache:
@@ -383,6 +725,45 @@ def layers_named(model: Any, name: str) -> list:
     return [layer for layer in layers_of(model) if class_name(layer) == name]
 
 
+def assert_word_index(word2id: Any, lines: Any) -> None:
+    """``word2id`` is the Tokenizer's word index of the student's own lines, plus 'PAD' = 0
+    (judged on their text, so a normalisation slip is charged to the text alone)."""
+    from tensorflow.keras.preprocessing.text import Tokenizer
+
+    assert isinstance(word2id, dict), f"word2id is a {class_name(word2id)}; it must be a dict"
+    assert word2id.get("PAD") == 0, f"word2id['PAD'] is {word2id.get('PAD')!r}: add 'PAD' with id 0"
+    tokenizer = Tokenizer()
+    tokenizer.fit_on_texts([str(line) for line in lines])
+    want = dict(tokenizer.word_index)
+    got = {word: index for word, index in word2id.items() if word != "PAD"}
+    missing = [word for word in want if word not in got]
+    assert not missing, (
+        f"word2id has no id for {len(missing)} words of norm_bible, e.g. {missing[:3]}"
+    )
+    extra = [word for word in got if word not in want]
+    assert not extra, f"word2id has {len(extra)} words that are not in norm_bible, e.g. {extra[:3]}"
+    wrong = [(word, got[word], want[word]) for word in want if got[word] != want[word]]
+    assert not wrong, (
+        f"word2id gives {wrong[0][0]!r} the id {wrong[0][1]}; a Tokenizer fitted on your "
+        f"norm_bible gives {wrong[0][2]} (ids by frequency, from 1)"
+    )
+
+
+def assert_word_ids(wids: Any, word2id: Any, lines: Any) -> None:
+    """Each line of the student's text as the ids their own ``word2id`` gives its words."""
+    from tensorflow.keras.preprocessing.text import text_to_word_sequence
+
+    lines = [str(line) for line in lines]
+    assert len(wids) == len(lines), f"wids has {len(wids)} lines; norm_bible has {len(lines)}"
+    for number, (ids, line) in enumerate(zip(wids, lines, strict=True)):
+        want = [word2id.get(word) for word in text_to_word_sequence(line)]
+        got = [int(i) for i in ids]
+        assert got == want, (
+            f"line {number} of wids is {got[:8]}...; the ids word2id gives its words are "
+            f"{want[:8]}..."
+        )
+
+
 def embedding_shapes(model: Any) -> list[tuple[int, int]]:
     """(input_dim, output_dim) of each Embedding layer."""
     return [
@@ -408,7 +789,8 @@ def cbow_from_weights(model: Any, contexts: np.ndarray) -> np.ndarray:
 
 def skipgram_from_weights(model: Any, targets: np.ndarray, contexts: np.ndarray) -> list:
     """sigmoid(w · (E_t[target] · E_c[context]) + b), for both orders of the two embeddings."""
-    first, second = (layer.get_weights()[0] for layer in layers_named(model, "Embedding"))
+    matrices = [layer.get_weights()[0] for layer in layers_named(model, "Embedding")]
+    first, second = (matrices * 2)[:2] if len(matrices) == 1 else matrices[:2]
     dense = layers_named(model, "Dense")[-1]
     W, b = dense.get_weights()
     t, c = np.asarray(targets).reshape(-1), np.asarray(contexts).reshape(-1)

@@ -48,7 +48,7 @@ def test_dropout_must_follow_each_hidden_layer():
     checks.dropout_after_each_hidden(good, 0.2, 2)
     before = Model(Layer("Flatten"), Layer("Dropout", rate=0.2), dense(3, "relu"),
                    Layer("Dropout", rate=0.2), dense(2, "relu"), dense(1, "softmax"))  # fmt: skip
-    with pytest.raises(AssertionError, match="layers are"):
+    with pytest.raises(AssertionError, match="come in the order"):
         checks.dropout_after_each_hidden(before, 0.2, 2)
     with pytest.raises(AssertionError, match="rates"):
         checks.dropout_after_each_hidden(good, 0.3, 2)

@@ -1,4 +1,5 @@
-"""Fill a master notebook's ``{{ ... }}`` placeholders with the term's values (Jinja2, strict)."""
+"""Fill a master notebook's ``{{ ... }}`` placeholders with the term's values (Jinja2, strict),
+then turn its rubric's weights into points (``rubric``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from pathlib import Path
 
 import jinja2
 import nbformat
+
+from autograder.assign.rubric import RubricError, apply_rubric
 
 
 def render_master(master: Path, context: dict, out: Path) -> Path:
@@ -17,6 +20,10 @@ def render_master(master: Path, context: dict, out: Path) -> Path:
             cell.source = env.from_string(cell.source).render(**context)
         except jinja2.TemplateError as exc:
             raise ValueError(f"{master.name}, cell {index + 1}: {exc}") from None
+    try:
+        apply_rubric(notebook.cells, master.name)
+    except RubricError as exc:
+        raise ValueError(str(exc)) from None
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, out)
     return out

@@ -14,6 +14,8 @@ from autograder.catalog.kit import AssignmentKit
 from autograder.config import Assignment, Course
 from autograder.files import sha256_text
 
+COMMON_IDS = 500  # probes use only ids below this: any vocabulary of the text has them
+
 
 def expected(assignment: Assignment, course: Course) -> dict:
     from reference import word2vec as w2v
@@ -45,9 +47,23 @@ def expected(assignment: Assignment, course: Course) -> dict:
     skip = w2v.generate_skipgrams(wids[:60], vocab, window, seed=course.seed)
     sg_pairs = [pair for sentence_pairs, _ in skip for pair in sentence_pairs][:300]
     sg_labels = [label for _, labels in skip for label in labels][:300]
+    # probes a student's model can take whatever its vocabulary (a preprocessing slip is charged
+    # to q_corpus alone): every id among the most frequent words
+    common = COMMON_IDS
+    small = [(x, t) for x, t in probe if max(x + [t]) < common]
+    sg_all = [
+        (p, label) for pairs_, labels in skip for p, label in zip(pairs_, labels, strict=True)
+    ]
+    sg_small = [(list(p), label) for p, label in sg_all if max(p) < common]
+    per_label = min(sum(label for _, label in sg_small), sum(1 - label for _, label in sg_small))
+    sg_small = [  # as many positives as negatives, as skipgrams makes them
+        item for label in (1, 0) for item in [s for s in sg_small if s[1] == label][:per_label]
+    ]
     return {
         "vocab_size": vocab,
         "norm_line_10": norm_bible[10],
+        "norm_lines": len(norm_bible),
+        "norm_bible_sha256": sha256_text(json.dumps(norm_bible)),
         "wids_sha256": sha256_text(json.dumps(wids)),
         "vocab_sample": list(word2id.items())[:10],
         "printed_pairs": printed,
@@ -58,6 +74,11 @@ def expected(assignment: Assignment, course: Course) -> dict:
         "probe_targets": [probe[i][1] for i in picks],
         "uniform_loss": float(np.log(vocab)),
         "skipgram_probe": sg_pairs,
+        "common_ids": common,
+        "probe_contexts_common": [x for x, _ in small][:200],
+        "probe_targets_common": [t for _, t in small][:200],
+        "skipgram_probe_common": [p for p, _ in sg_small],
+        "skipgram_labels_common": [label for _, label in sg_small],
         "skipgram_labels": sg_labels,
     }
 

@@ -42,13 +42,17 @@ b.train_on_batch(x[:5], y[:5])
 out["b_has_its_own_budget"] = not same(b_before, b.get_weights())
 noted = model()
 noted.fit(x, y, 10, 1, validation_data=(x[:20], y[:20]))
-out["fit_log"] = noted.__dict__["_kit_fit_log"]
+from autograder.grade.sandbox import budget as kit_budget
+out["fit_log"] = kit_budget.fits_of(noted)
+out["fit_log_on_the_object"] = "_kit_fit_log" in noted.__dict__
+noted.save("noted.h5")
+out["reloaded_fit_log"] = kit_budget.fits_of(keras.models.load_model("noted.h5"))
 failed = model()
 try:
     failed.fit(x, y[:5])
 except Exception:
     pass
-out["failed_fit_logged"] = "_kit_fit_log" in failed.__dict__
+out["failed_fit_logged"] = bool(kit_budget._FITS_BY_MODEL.get(id(failed)))
 import keras as keras3
 k3 = keras3.Sequential([keras3.Input((4,)), keras3.layers.Dense(3, activation="softmax")])
 k3.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
@@ -111,6 +115,10 @@ def test_fit_calls_are_noted_as_plain_data_only_when_they_finish(budget_run):
     assert record["labels"]["rows"] == 100 and len(record["labels"]["head"]) == 64
     assert record["validation"]["labels"]["rows"] == 20 and record["validation_split"] == 0.0
     assert out["failed_fit_logged"] is False
+    assert not out["fit_log_on_the_object"], (
+        "the record is the harness's, not the student's object's"
+    )
+    assert out["reloaded_fit_log"] == out["fit_log"], "a model saved and loaded back keeps it"
 
 
 def test_a_subclassed_model_is_sent_as_the_sequential_it_behaves_like(budget_run):

@@ -6,13 +6,19 @@ from autograder.grade.verdict.standins import fit_records, loss_settings
 
 
 def test_fit_records_keep_only_well_formed_plain_entries():
-    good = {"labels": {"rows": 5, "head": [1, 2]}, "validation": None, "validation_split": 0.2}
+    good = {"labels": {"rows": 5, "head": [1, 2]}, "inputs": ["0123456789abcdef"],
+            "validation": None, "validation_split": 0.2}  # fmt: skip
     bad_head = {"labels": {"rows": 5, "head": ["x"]}, "validation": {"labels": 7}}
     too_long = {"labels": {"rows": 5, "head": list(range(65))}}
     records = fit_records({"fits": [good, bad_head, too_long, "junk", *[good] * 30]})
     assert len(records) == 19  # at most 20 entries read, the string among them dropped
     assert records[0] == good
-    assert records[1] == {"labels": None, "validation": {"labels": None}, "validation_split": 0.0}
+    assert records[1] == {
+        "labels": None, "inputs": None, "validation": {"labels": None, "inputs": None},
+        "validation_split": 0.0,
+    }  # fmt: skip
+    forged = fit_records({"fits": [{**good, "inputs": ["../../etc", 7]}]})
+    assert forged[0]["inputs"] is None, "input hashes are short hex strings, nothing else"
     assert records[2]["labels"] is None
     assert fit_records({"fits": "not a list"}) == []
 

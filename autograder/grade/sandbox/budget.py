@@ -12,6 +12,12 @@ from pathlib import Path
 
 from autograder.grade.protocol import FIT_LABEL_HEAD, MAX_FITS
 
+# What each fit that ran through trained and validated on, kept by the harness and not on the
+# student's object (whose attributes the notebook writes freely): by model object, and by the
+# fingerprint of the weights a fit left, so a model saved and loaded back keeps its record.
+_FITS_BY_MODEL: dict[int, tuple[object, list[dict]]] = {}
+_FITS_BY_WEIGHTS: dict[str, list[dict]] = {}
+
 
 def apply_budget(budget: dict) -> None:
     """Cap training in this process: epochs and samples per fit, train_on_batch calls; seed.
@@ -89,7 +95,7 @@ def cap_training(model_class: type, budget: dict) -> None:
         else:
             kwargs["verbose"] = 0
         history = original_fit(self, x, y, *args, **kwargs)
-        record_fit(self, given_y, given_args, given_kwargs)  # only a fit that ran through
+        record_fit(self, x, given_y, given_args, given_kwargs)  # only a fit that ran through
         return history
 
     def train_on_batch(self, *args, **kwargs):
@@ -105,6 +111,49 @@ def cap_training(model_class: type, budget: dict) -> None:
 
 
 FIT_ARGS = ("batch_size", "epochs", "verbose", "callbacks", "validation_split", "validation_data")
+
+
+def inputs_seen(inputs) -> list[str] | None:
+    """Short hashes of the first text inputs of a fit (strings only): with the labels, they
+    show whether texts stayed with their own labels. Other inputs are not identified."""
+    import hashlib
+
+    try:
+        if inputs is None or not hasattr(inputs, "__len__") or len(inputs) == 0:
+            return None
+        head = list(inputs[:FIT_LABEL_HEAD])
+        texts = [t.decode("utf-8") if isinstance(t, bytes) else t for t in head]
+        if not all(isinstance(t, str) for t in texts):
+            return None
+        return [hashlib.sha256(t.encode("utf-8")).hexdigest()[:16] for t in texts]
+    except Exception:
+        return None
+
+
+def weights_of(model) -> str:
+    """A fingerprint of a model's architecture (without layer names, which reloading changes)
+    and weights, or "" when they cannot be read."""
+    import hashlib
+    import re
+
+    import numpy as np
+
+    try:
+        digest = hashlib.sha256(re.sub(r'"name": "[^"]*"', "", model.to_json()).encode())
+        for weights in model.get_weights():
+            digest.update(np.ascontiguousarray(weights).tobytes())
+    except Exception:
+        return ""
+    return digest.hexdigest()
+
+
+def fits_of(model) -> list[dict]:
+    """The fit records of this model object, else of the model whose fit left these weights
+    (the same model, saved and loaded back)."""
+    held = _FITS_BY_MODEL.get(id(model))
+    if held is not None and held[0] is model:
+        return list(held[1])
+    return list(_FITS_BY_WEIGHTS.get(weights_of(model), []))
 
 
 def labels_seen(labels) -> dict | None:
@@ -127,14 +176,18 @@ def labels_seen(labels) -> dict | None:
         return None
 
 
-def record_fit(model, y, args: list, kwargs: dict) -> None:
-    """Note on the model what one fit call trained and validated on, as plain data: the grader
-    checks the data splits a question asks for (training on the test set is a bug)."""
+def record_fit(model, x, y, args: list, kwargs: dict) -> None:
+    """Note in the harness's registry what one fit call trained and validated on, as plain
+    data: the grader checks the data splits a question asks for (training on the test set is a
+    bug, so is a validation share other than the one asked for)."""
     try:
         given = dict(zip(FIT_ARGS, args, strict=False)) | kwargs
         validation = given.get("validation_data")
         if isinstance(validation, (tuple, list)) and len(validation) >= 2:
-            validation_seen = {"labels": labels_seen(validation[1])}
+            validation_seen = {
+                "labels": labels_seen(validation[1]),
+                "inputs": inputs_seen(validation[0]),
+            }
         elif validation is not None:
             validation_seen = {"labels": None}  # a dataset or generator: not identified
         else:
@@ -142,12 +195,18 @@ def record_fit(model, y, args: list, kwargs: dict) -> None:
         split = given.get("validation_split") or 0
         record = {
             "labels": labels_seen(y),
+            "inputs": inputs_seen(x),
             "validation": validation_seen,
             "validation_split": float(split) if isinstance(split, (int, float)) else 0.0,
         }
-        log = model.__dict__.setdefault("_kit_fit_log", [])
-        if len(log) < MAX_FITS:
-            log.append(record)
+        held = _FITS_BY_MODEL.get(id(model))
+        if held is None or held[0] is not model:
+            held = _FITS_BY_MODEL[id(model)] = (model, [])
+        if len(held[1]) < MAX_FITS:
+            held[1].append(record)
+        fingerprint = weights_of(model)
+        if fingerprint:
+            _FITS_BY_WEIGHTS[fingerprint] = list(held[1])
     except Exception:  # noting must never change what the student's fit does
         pass
 

@@ -69,6 +69,15 @@ def _search(model: Any) -> Any:
             optimizer = getattr(model, "optimizer", None)
             if optimizer is not None and getattr(model, "loss", None) is not None:
                 candidate.compile(loss=model.loss, optimizer=optimizer)
-            candidate.__dict__["_kit_fit_log"] = list(model.__dict__.get("_kit_fit_log", []))
+            _share_fit_record(model, candidate)
             return candidate
     return None
+
+
+def _share_fit_record(model: Any, candidate: Any) -> None:
+    """The stand-in Sequential answers with the subclassed model's own fit record."""
+    from autograder.grade.sandbox import budget
+
+    held = budget._FITS_BY_MODEL.get(id(model))
+    if held is not None and held[0] is model:
+        budget._FITS_BY_MODEL[id(candidate)] = (candidate, held[1])

@@ -36,6 +36,37 @@ def plain_message(message: str) -> str:
     return re.sub(r"<missing (\w+): ([^>]*)>", r"\1 (\2)", message)
 
 
+GRADER_NAMES = re.compile(
+    r"\b(RemoteObject|RemoteModel|RemoteLayer|RemoteFunction|RemoteHistory|ArrayDigest|Missing"
+    r"|InvalidModel|RemoteValueError)\b"
+)
+OTTER_FAILURE = re.compile(r"Error at line \d+ in test [^\n]*:\n[^\n]*\n(?P<found>.*)\Z", re.S)
+
+
+def hidden_message(hint: str, passed: bool, message: str) -> str:
+    """A hidden case's text for the student: its hint and, when it failed, what it found.
+
+    Only the exception's own message is kept (never the line of the test); assertion messages
+    are written in the prompt's terms, other errors name what the check could not do, without
+    the grader's own class names."""
+    hint = hint or HIDDEN_FAILED
+    if passed:
+        return hint
+    match = OTTER_FAILURE.search(message)
+    found = match["found"].strip() if match else ""
+    kind, _, text = found.partition(":")
+    text = text.strip()
+    if text and text[0] != "'" and "'" in text.split(" ", 1)[0]:
+        text = "'" + text  # otter strips the quotes around a message: 'x' object is not ...
+        text += "'" if text.count("'") % 2 else ""
+    if kind in ("AssertionError", "RemoteValueError"):
+        found = text
+    elif kind:
+        found = f"the check could not use your answer ({kind}: {text})"
+    found = GRADER_NAMES.sub("the value the grader received", found)[:1000]
+    return f"{hint}\n{found}" if found else hint
+
+
 def build_environment(response_dir: Path) -> tuple[dict, dict]:
     response = load_response(response_dir)
     store = ArrayStore(response_dir / "arrays")
@@ -65,9 +96,13 @@ def score(tests_dir: Path, response_dir: Path) -> dict:
                     "hidden": hidden,
                     "passed": bool(result.passed),
                     "points": result.test_case.points,
-                    # hidden tests: their authored hint only (what was checked); their own
-                    # messages would quote the test source or the expected values
-                    "message": (case_hint(result.test_case) or HIDDEN_FAILED)
+                    # hidden tests: their authored hint (what was checked) and, when one
+                    # failed, what it found in the student's terms (the build refuses
+                    # messages that quote a value the question does not state); never the
+                    # test's source
+                    "message": hidden_message(
+                        case_hint(result.test_case), result.passed, str(result.message)
+                    )
                     if hidden
                     else plain_message(str(result.message))[:4000],
                 }

@@ -46,15 +46,20 @@ def case_hint(test_case) -> str:
     return " ".join(doc.split())[:300]
 
 
-def missing_or_leaking_hints(tests_dir: Path) -> list[str]:
-    """Hidden test cases without a hint, or whose hint quotes a value their test compares
-    against (a number or a string literal of the test's own code): each as ``file: case``."""
+def missing_or_leaking_hints(tests_dir: Path, stated: dict[str, str] | None = None) -> list[str]:
+    """Hidden test cases without a hint, or whose hint or failure messages quote a value the
+    test checks against that the question does not state: each as ``file: case``.
+
+    ``stated`` maps a question to what the student is told (its prompt, the term's thresholds
+    and budget): a number or string found there may be quoted. A message may also show the
+    student's own values (f-string fields), but never a name the test binds to a literal (an
+    expected answer)."""
     import ast
-    import re
 
     problems = []
     for path in sorted(Path(tests_dir).glob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
+        told = (stated or {}).get(path.stem, "")
         for node in tree.body:
             if not isinstance(node, ast.FunctionDef) or not _is_hidden(node):
                 continue
@@ -63,28 +68,95 @@ def missing_or_leaking_hints(tests_dir: Path) -> list[str]:
             if not hint.strip():
                 problems.append(f"{where} has no hint (a docstring saying what it checks)")
                 continue
-            numbers = set(re.findall(r"\d+(?:\.\d+)?", hint))
             body = node.body[1:]  # without the docstring
-            compared = {  # strings the test compares with: expected answers
-                id(operand)
-                for stmt in body for n in ast.walk(stmt) if isinstance(n, ast.Compare)
-                for operand in (n.left, *n.comparators)
-            }  # fmt: skip
-            for const in (
-                n for stmt in body for n in ast.walk(stmt) if isinstance(n, ast.Constant)
-            ):
-                value = const.value
-                quoted = (
-                    isinstance(value, (int, float)) and not isinstance(value, bool)
-                    and abs(value) >= 2 and (str(value) in numbers or f"{value:g}" in numbers)
-                ) or (
-                    isinstance(value, str) and id(const) in compared and len(value) >= 3
-                    and value.casefold() in hint.casefold()
-                )  # fmt: skip
-                if quoted:
-                    problems.append(f"{where}: its hint quotes {value!r}, a value it checks")
+            leak = _quoted_value(hint, body, told)
+            if leak is not None:
+                problems.append(f"{where}: its hint quotes {leak!r}, a value it checks")
+                continue
+            for message in _messages(body):
+                leak = _message_leak(message, body, told)
+                if leak is not None:
+                    problems.append(f"{where}: a failure message shows {leak}, a value it checks")
                     break
     return problems
+
+
+def _constants(body: list) -> tuple[list, set[int]]:
+    import ast
+
+    compared = {  # strings the test compares with: expected answers
+        id(operand)
+        for stmt in body for n in ast.walk(stmt) if isinstance(n, ast.Compare)
+        for operand in (n.left, *n.comparators)
+    }  # fmt: skip
+    constants = [n for stmt in body for n in ast.walk(stmt) if isinstance(n, ast.Constant)]
+    return constants, compared
+
+
+def _quoted_value(text: str, body: list, told: str, skip: set[int] = frozenset()) -> object:
+    """A number (2 or more) or compared string of the test's code that ``text`` quotes and the
+    question does not state, or None."""
+    import re
+
+    numbers = set(re.findall(r"\d+(?:\.\d+)?", text))
+    told_numbers = set(re.findall(r"\d+(?:\.\d+)?", told))
+    constants, compared = _constants(body)
+    for const in constants:
+        if id(const) in skip:
+            continue
+        value = const.value
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= 2:
+            forms = {str(value), f"{value:g}"}
+            if forms & numbers and not forms & told_numbers:
+                return value
+        elif isinstance(value, str) and id(const) in compared and len(value) >= 3:
+            if value.casefold() in text.casefold() and value.casefold() not in told.casefold():
+                return value
+    return None
+
+
+def _messages(body: list) -> list:
+    """The failure messages a test writes: ``assert ..., message`` and ``raise X(message)``."""
+    import ast
+
+    found = []
+    for stmt in body:
+        for n in ast.walk(stmt):
+            if isinstance(n, ast.Assert) and n.msg is not None:
+                found.append(n.msg)
+            elif isinstance(n, ast.Raise) and isinstance(n.exc, ast.Call):
+                found += n.exc.args
+    return found
+
+
+def _message_leak(message, body: list, told: str) -> str | None:
+    import ast
+
+    literal_names = {  # names bound straight to a literal: expected answers
+        target.id
+        for stmt in body for n in ast.walk(stmt) if isinstance(n, ast.Assign)
+        and isinstance(n.value, (ast.Constant, ast.List, ast.Tuple, ast.Dict, ast.Set))
+        for target in n.targets if isinstance(target, ast.Name)
+    }  # fmt: skip
+    specs = {  # format specs (".3f") are not text the student reads
+        id(m) for n in ast.walk(message) if isinstance(n, ast.FormattedValue) and n.format_spec
+        for m in ast.walk(n.format_spec)
+    }  # fmt: skip
+    text = " ".join(
+        n.value
+        for n in ast.walk(message)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in specs
+    )
+    own = {id(n) for n in ast.walk(message) if isinstance(n, ast.Constant)}
+    leak = _quoted_value(text, body, told, skip=own)
+    if leak is not None:
+        return repr(leak)
+    for n in ast.walk(message):
+        if isinstance(n, ast.FormattedValue):
+            names = {m.id for m in ast.walk(n.value) if isinstance(m, ast.Name)}
+            if names & literal_names:
+                return f"`{sorted(names & literal_names)[0]}`"
+    return None
 
 
 def _is_hidden(node) -> bool:
