@@ -76,7 +76,8 @@ class Identity:
 
 @dataclass(frozen=True)
 class CaseResult:
-    """One test case of a question; hidden cases carry no message beyond passed/failed."""
+    """One test case of a question. A hidden case's message is its hint and, when it failed,
+    what it found in the student's terms (never the test's code or a value it compares with)."""
 
     name: str
     hidden: bool
@@ -106,7 +107,7 @@ class QuestionResult:
             mark = "passed" if case.passed else "failed"
             kind = "hidden" if case.hidden else "public"
             lines.append(f"- {kind} test {case.name}: {mark}")
-            if not case.hidden and not case.passed and case.message:
+            if not case.passed and case.message:
                 lines.append("  " + case.message.replace("\n", "\n  "))
         return "\n".join(lines)
 

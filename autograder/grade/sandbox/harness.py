@@ -204,8 +204,11 @@ def _call(function, args: list, kwargs: dict) -> Any:
 
 
 def _materialise(value: Any) -> Any:
-    """Generators and other iterators returned by student functions become lists."""
-    if isinstance(value, (list, tuple, dict, str, bytes)) or not hasattr(value, "__next__"):
+    """Generators, other iterators and iterable objects of the student's own classes returned
+    by student functions become lists (what a check does with them is iterate)."""
+    if isinstance(value, (list, tuple, dict, str, bytes)) or not (
+        hasattr(value, "__next__") or _own_iterable(value)
+    ):
         return value
     items = []
     for item in value:
@@ -215,9 +218,76 @@ def _materialise(value: Any) -> Any:
     return items
 
 
+# One value's share of the wire format's caps (grade/verdict/response.py): an answer over it is
+# sent as "too large" and costs only the checks that read it, never the whole submission.
+MAX_VALUE_JSON_BYTES = 40 * 2**20
+MAX_ANSWER_JSON_BYTES = 60 * 2**20  # all values and calls together, under the 64 MB cap
+MAX_VALUE_NODES = 1_500_000
+MAX_ANSWER_NODES = 1_900_000  # under the verdict's 2,000,000
+MAX_VALUE_ARRAY_BYTES = 256 * 2**20
+MAX_ANSWER_ARRAY_BYTES = 480 * 2**20  # under the 512 MB cap
+
+
+def count_nodes(node: Any, limit: int) -> int:
+    """JSON values in ``node`` as the verdict counts them (each scalar, list and object; an
+    object's ``kind`` not), stopping once past ``limit``."""
+    count, stack = 0, [node]
+    while stack and count <= limit:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(v for k, v in item.items() if k != "kind")
+    return count
+
+
+class AnswerBudget:
+    """What the answer has used of the caps so far; each value must fit what is left."""
+
+    def __init__(self) -> None:
+        self.json_bytes = self.nodes = self.array_bytes = 0
+
+    def bounded(self, value: Any, store: ArrayStore) -> Any:
+        """``value`` encoded into ``store``, or a "too large" node (and the arrays it added
+        removed) when it is over one value's share or what the answer has left."""
+        before = len(store.arrays)
+        node = encode(value, store)
+        added = list(store.arrays)[before:]
+        array_bytes = sum(store.arrays[ref].nbytes for ref in added)
+        node_cap = min(MAX_VALUE_NODES, MAX_ANSWER_NODES - self.nodes)
+        nodes = count_nodes(node, node_cap)
+        size = len(json.dumps(node)) if nodes <= node_cap else 0
+        over = (
+            nodes > node_cap
+            or size > min(MAX_VALUE_JSON_BYTES, MAX_ANSWER_JSON_BYTES - self.json_bytes)
+            or array_bytes > min(MAX_VALUE_ARRAY_BYTES, MAX_ANSWER_ARRAY_BYTES - self.array_bytes)
+        )
+        if over:
+            for ref in added:
+                del store.arrays[ref]
+            what = (
+                f"{nodes:,}+ values"
+                if nodes > node_cap
+                else f"{(size + array_bytes) / 2**20:.0f} MB"
+            )
+            return {"kind": "unsupported", "class": f"too large to send: {what}"}
+        self.json_bytes += size
+        self.nodes += nodes
+        self.array_bytes += array_bytes
+        return node
+
+
+def _own_iterable(value: Any) -> bool:
+    """An object of a class defined in the notebook that can be iterated (``__iter__``)."""
+    cls = type(value)
+    return hasattr(cls, "__iter__") and cls.__module__ == "__main__"
+
+
 def answer(
     request: dict, namespace: dict, store: ArrayStore, args_store: ArrayStore, cell_timeout: float
 ) -> dict:
+    sent = AnswerBudget()
     values = {}
     for name in request.get("fetch", []):
         if name not in namespace:
@@ -227,7 +297,7 @@ def answer(
             values[name] = {"kind": "unsupported", "class": KERAS3_REFUSED}
             continue
         try:
-            values[name] = encode(sequential_equivalent(namespace[name]), store)
+            values[name] = sent.bounded(sequential_equivalent(namespace[name]), store)
         except BaseException as exc:
             values[name] = {"kind": "unsupported", "class": _last_line(exc)}
     calls = {}
@@ -256,7 +326,7 @@ def answer(
                 result = _materialise(_call(function, args, kwargs))
             finally:
                 DEADLINE.cancel()
-            calls[call["key"]] = encode(result, store)
+            calls[call["key"]] = sent.bounded(result, store)
         except CellTimeout:
             hung.add(call["function"])
             calls[call["key"]] = {

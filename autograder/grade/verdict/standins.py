@@ -219,6 +219,7 @@ class RemoteModel(_Weights):
         self.loss = compiled.get("loss")
         self.kit_loss_config = loss_settings(compiled)
         self.kit_fits = fit_records(node)
+        self.kit_metrics = metric_list(compiled)
         optimizer = compiled.get("optimizer")
         self.optimizer = (
             _RemoteOptimizer(optimizer["class"], optimizer["config"]) if optimizer else None
@@ -387,6 +388,7 @@ def rebuild_keras_model(node: dict, store: ArrayStore, name: str, calls: dict | 
     optimizer = compiled.get("optimizer")
     model.kit_fits = fit_records(node)
     model.kit_loss_config = loss_settings(compiled)
+    model.kit_metrics = metric_list(compiled)
     if loss in LOSSES and optimizer and optimizer.get("class") in OPTIMIZERS:
         loss_object = _loss_object(loss, compiled, keras)
         try:
@@ -399,6 +401,14 @@ def rebuild_keras_model(node: dict, store: ArrayStore, name: str, calls: dict | 
     elif loss is not None:
         model.kit_unrecognised_loss = loss
     return model
+
+
+def metric_list(compiled: dict) -> list[str]:
+    """The metric names the model was compiled with (plain short strings only)."""
+    metrics = compiled.get("metrics")
+    if not isinstance(metrics, list):
+        return []
+    return [m for m in metrics[:20] if isinstance(m, str) and len(m) <= 100]
 
 
 def loss_settings(compiled: dict) -> dict:
@@ -438,8 +448,12 @@ def fit_records(node: dict) -> list[dict]:
         records.append(
             {
                 "labels": _labels_record(fit.get("labels")),
+                "inputs": _inputs_record(fit.get("inputs")),
                 "validation": (
-                    {"labels": _labels_record(validation.get("labels"))}
+                    {
+                        "labels": _labels_record(validation.get("labels")),
+                        "inputs": _inputs_record(validation.get("inputs")),
+                    }
                     if isinstance(validation, dict)
                     else None
                 ),
@@ -447,6 +461,15 @@ def fit_records(node: dict) -> list[dict]:
             }
         )
     return records
+
+
+def _inputs_record(inputs: Any) -> list[str] | None:
+    """Short hashes of a fit's first text inputs, or None when malformed or not sent."""
+    if not isinstance(inputs, list) or len(inputs) > FIT_LABEL_HEAD:
+        return None
+    if not all(isinstance(v, str) and len(v) == 16 and v.isalnum() for v in inputs):
+        return None
+    return inputs
 
 
 def _labels_record(labels: Any) -> dict | None:
