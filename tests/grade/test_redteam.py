@@ -435,6 +435,8 @@ def _processes() -> dict[int, tuple[int, str]]:
     """pid -> (parent pid, command line) of every process now."""
     found = {}
     for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
         try:
             stat = (entry / "stat").read_text()
             cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
