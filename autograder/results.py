@@ -16,6 +16,7 @@ from autograder.errors import GradesError
 
 SCHEMA = 2  # 2: identity, build fingerprint and written answers
 MAX_ANSWER_CHARS = 20_000  # one written (manual) answer as kept in a result
+AFTER_LAST_CELL = -1  # SubmissionResult.stopped_in: stopped after every cell had run
 
 
 class Status(enum.StrEnum):
@@ -140,6 +141,9 @@ class SubmissionResult:
     build: str = ""  # fingerprint of the build (tests and plan) it was graded with
     term: str = ""  # the build's term
     answers: dict[str, str] = field(default_factory=dict)  # manual question -> written answer
+    # a run stopped for time or memory: the code cell it was in (index from 0, as in cells;
+    # AFTER_LAST_CELL: every cell had run, the grader was taking its answers); None: not known
+    stopped_in: int | None = None
 
     @property
     def student(self) -> str:
@@ -213,6 +217,7 @@ class SubmissionResult:
             "build": self.build,
             "term": self.term,
             "answers": self.answers,
+            "stopped_in": self.stopped_in,
             "cells": [
                 {"index": c.index, "status": c.status, "error": c.error, "seconds": c.seconds}
                 for c in self.cells
@@ -292,6 +297,7 @@ class SubmissionResult:
                     _str(q): _str(text)[:MAX_ANSWER_CHARS]
                     for q, text in _dict(kit.get("answers", {})).items()
                 },
+                stopped_in=_opt_index(kit.get("stopped_in")),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise GradesError(f"not a kit result ({type(exc).__name__}: {exc})") from None
@@ -319,6 +325,14 @@ def _num(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise TypeError(f"expected a number, got {value!r}")
     return float(value)
+
+
+def _opt_index(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < AFTER_LAST_CELL:
+        raise TypeError(f"expected a cell index, got {value!r}")
+    return value
 
 
 def _opt_num(value: Any) -> float | None:

@@ -1,0 +1,65 @@
+"""The harness's running-cell mark and its reading on the trusted side (hostile data)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from autograder.grade import running
+from autograder.results import AFTER_LAST_CELL, Identity, Status, SubmissionResult
+
+
+def test_the_harness_and_the_reader_name_the_same_file() -> None:
+    from autograder.grade.sandbox import harness
+
+    assert harness.RUNNING_CELL_FILE == running.RUNNING_CELL_FILE
+
+
+def test_the_mark_names_the_cell_it_is_about_to_run(tmp_path) -> None:
+    from autograder.grade.sandbox import harness
+
+    harness.mark_running(tmp_path, 3)
+    harness.mark_running(tmp_path, 18)  # overwritten, a few bytes
+    assert running.read_running_cell(tmp_path, 20) == 18
+    harness.mark_running(tmp_path, 20)
+    assert running.read_running_cell(tmp_path, 20) == AFTER_LAST_CELL
+
+
+@pytest.mark.parametrize(
+    "content", [b"", b"-1", b"21", b"3.5", b"1e3", b"\xff", b"12345678901234567890", b" 0x1"]
+)
+def test_a_mark_out_of_range_or_not_a_number_names_no_cell(tmp_path, content) -> None:
+    (tmp_path / running.RUNNING_CELL_FILE).write_bytes(content)
+    assert running.read_running_cell(tmp_path, 20) is None
+
+
+def test_a_link_a_fifo_or_a_folder_is_never_followed(tmp_path) -> None:
+    secret = tmp_path / "secret"
+    secret.write_text("5")
+    answer = tmp_path / "answer"
+    answer.mkdir()
+    (answer / running.RUNNING_CELL_FILE).symlink_to(secret)
+    assert running.read_running_cell(answer, 20) is None
+    (answer / running.RUNNING_CELL_FILE).unlink()
+    os.mkfifo(answer / running.RUNNING_CELL_FILE)
+    assert running.read_running_cell(answer, 20) is None  # O_NONBLOCK: no hang
+    (answer / running.RUNNING_CELL_FILE).unlink()
+    (answer / running.RUNNING_CELL_FILE).mkdir()
+    assert running.read_running_cell(answer, 20) is None
+    assert running.read_running_cell(tmp_path / "missing", 20) is None
+
+
+def test_the_result_keeps_the_cell_and_reads_old_results_without_it() -> None:
+    result = SubmissionResult.ungraded(
+        submission="s", who=Identity("file:s", "S"), file="s.ipynb", fingerprint="f",
+        status=Status.TIMEOUT, reason="ran past 60 s", possible={"q1": 1.0}, stopped_in=18,
+    )  # fmt: skip
+    data = result.to_gradescope()
+    assert SubmissionResult.from_gradescope(data).stopped_in == 18
+    del data["extra_data"]["kit"]["stopped_in"]
+    assert SubmissionResult.from_gradescope(data).stopped_in is None
+    for bad in (True, "3", -2, 1.0):
+        data["extra_data"]["kit"]["stopped_in"] = bad
+        with pytest.raises(Exception, match="not a kit result"):
+            SubmissionResult.from_gradescope(data)
