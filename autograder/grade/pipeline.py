@@ -44,6 +44,7 @@ from autograder.grade.isolation.cgroups import sweep_stale
 from autograder.grade.isolation.run import kill_all_jails
 from autograder.grade.isolation.warm import make_slot, remove_slot
 from autograder.grade.protocol import read_json
+from autograder.grade.running import read_running_cell
 from autograder.grade.sandbox.launch import (
     WORKDIR,
     SandboxRun,
@@ -487,7 +488,8 @@ def _grade(batch: Batch, submission: intake.Submission, lane: Lane) -> Submissio
         "answers": written,
     }
     if run.status != "ok":
-        return _ungraded(batch, submission, fingerprint, Status(run.status), run.reason, **details)
+        return _ungraded(batch, submission, fingerprint, Status(run.status), run.reason,
+                         stopped_in=verdict.get("stopped_in"), **details)  # fmt: skip
     if "refused" in verdict:
         return _ungraded(
             batch, submission, fingerprint, Status.CRASHED, str(verdict["refused"]), **details
@@ -551,8 +553,9 @@ def _run_and_score(
         else:
             run = run_sandbox(box=box, kit_lib=batch.kit_lib, data_binds=binds,
                               data_env=data_env, mode=batch.mode, **sandbox_limits)  # fmt: skip
-        if run.status != "ok":
-            return run, {}
+        if run.status != "ok":  # which cell it stopped in, from the harness's mark
+            cells = len(intake.code_cells(notebook))
+            return run, {"stopped_in": read_running_cell(box.answer, cells)}
         if lane.stopped:
             return run, {"refused": "the grader was interrupted"}
         if lane.verdict is not None:
