@@ -25,7 +25,6 @@ from autograder.files import sha256_bytes
 from autograder.grade import identity
 from autograder.grade.identity import MAX_ID_CHARS
 from autograder.results import Identity
-from autograder.safetext import visible
 
 MAX_NOTEBOOK_BYTES = 32 * 2**20
 READABLE_COMPRESSION = {
@@ -52,7 +51,8 @@ class Submission:
     def file_name(self) -> str:
         """The name it was handed in under (never the host folder), as displayable text: bytes
         that are not UTF-8 become U+FFFD."""
-        return visible(os.fsencode(self.path.name).decode("utf-8", "replace"))
+        name = os.fsencode(self.path.name).decode("utf-8", "replace")
+        return "".join(c if c.isprintable() else "?" for c in name)  # stricter than safetext
 
 
 def discover(
