@@ -60,6 +60,9 @@ def wheel_members() -> dict[str, bytes]:
         "Requires-Python: >=3.10\n"
         f"Requires-Dist: otter-grader=={pins['otter-grader']}\n"
         "Requires-Dist: numpy\n"
+        # tensorflow-hub 0.16.1 (the newest) imports pkg_resources, which setuptools 82 removed
+        # and a Python 3.12 venv lacks
+        "Requires-Dist: setuptools<82\n"
     )
     wheel = "Wheel-Version: 1.0\nGenerator: keras-course-kit\nRoot-Is-Purelib: true\n"
     wheel += "Tag: py3-none-any\n"

@@ -280,8 +280,8 @@ def test_a_student_with_only_the_handout(assignment_build, stock_python, tmp_pat
     )
     cells = _run(python, folder / f"{name}.ipynb", folder, tmp_path / "solution.ipynb", cap)
     cells = cells["cells"]
-    errors = [(c["source"][:80], _text(c)[-300:]) for c in cells
-              if any(o["output_type"] == "error" for o in c.get("outputs", []))]  # fmt: skip
+    errors = [(c["source"][:80], o["ename"], o["evalue"][:300]) for c in cells
+              for o in c.get("outputs", []) if o["output_type"] == "error"]  # fmt: skip
     assert not errors, errors
     checks = [_text(c) for c in cells if c["source"].startswith("grader.check(")]
     assert checks and all("All test cases passed" in text for text in checks), checks
