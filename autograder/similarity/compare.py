@@ -205,4 +205,4 @@ def _passages(a: Document, b: Document, hashes: set[int]) -> list[Passage]:
 
 
 def _lines(cell: CodeCell, start: int) -> set[int]:
-    return {t.line for t in cell.tokens[start : start + K]}
+    return {n for t in cell.tokens[start : start + K] for n in t.lines}

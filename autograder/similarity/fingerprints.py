@@ -20,6 +20,8 @@ import re
 import tokenize
 from dataclasses import dataclass
 
+from autograder.similarity import normalise
+
 K = 12  # tokens per k-gram: shorter shared runs are noise (one typical line of code)
 WINDOW = 8  # winnowing window: any shared run of K + WINDOW - 1 = 19 tokens is always found
 MAX_TOKENS = 20_000  # of one cell: more is pasted data, not code anyone wrote
@@ -27,7 +29,7 @@ MAX_TOKENS = 20_000  # of one cell: more is pasted data, not code anyone wrote
 KEPT_NAMES = frozenset(
     {"np", "numpy", "pd", "pandas", "tf", "tensorflow", "keras", "layers", "models", "plt",
      "matplotlib", "nltk", "hub", "os", "sys", "math", "random", "collections", "itertools",
-     "grader", "self", "super"}
+     "grader", "self", "super", "_lib_"}
     | set(dir(builtins))
 )  # fmt: skip
 SHOWN = frozenset({"print", "display"})  # calls that only show something: dropped
@@ -45,6 +47,11 @@ FALLBACK = re.compile(
 class Token:
     text: str  # normalised
     line: int  # 1-based line in its cell
+    last: int = 0  # the last line of the statement it comes from (0: ``line``)
+
+    @property
+    def lines(self) -> range:
+        return range(self.line, max(self.line, self.last) + 1)
 
 
 @dataclass(frozen=True)
@@ -78,8 +85,33 @@ def raw_tokens(code: str, limit: int = MAX_TOKENS) -> list[Raw]:
 
 
 def tokens(code: str) -> list[Token]:
-    """The normalised tokens of one cell of Python (or IPython) code."""
-    return normalised(raw_tokens(code))
+    """The normalised tokens of one cell of Python (or IPython) code, read alone."""
+    return notebook_tokens([code])[0]
+
+
+def notebook_tokens(
+    cells: list[str], *, protected: frozenset[str] = frozenset(), raws: list | None = None
+) -> list[list[Token]]:
+    """Each cell's normalised tokens, the notebook read as a whole (``normalise``: its helpers
+    inlined, its dead code dropped); a cell that is not Python keeps its plain tokens."""
+    parsed = [normalise.parse_prefix(code) for code in cells]
+    ctx = normalise.context([t for t, _ in parsed if t is not None], protected=protected)
+    out = []
+    for number, (code, (tree, count)) in enumerate(zip(cells, parsed, strict=True)):
+        if tree is None:
+            out.append(normalised(raws[number] if raws else raw_tokens(code)))
+            continue
+        found: list[Token] = []
+        for unit in normalise.units(tree, ctx):
+            found += [Token(t.text, unit.first, unit.last)
+                      for t in normalised(raw_tokens(unit.text))]  # fmt: skip
+            if len(found) >= MAX_TOKENS:
+                break
+        rest = "\n".join(code.split("\n")[count:])
+        if rest.strip():  # what Python cannot read: its plain tokens, lines counted on
+            found += [Token(t.text, t.line + count) for t in normalised(raw_tokens(rest))]
+        out.append(found[:MAX_TOKENS])
+    return out
 
 
 def normalised(raw: list[Raw]) -> list[Token]:
@@ -225,6 +257,12 @@ def winnow(stream: list[Token]) -> list[Fingerprint]:
         chosen = min(window, key=lambda i: (hashes[i], -i))
         selected.setdefault(chosen, Fingerprint(hashes[chosen], chosen))
     return [selected[i] for i in sorted(selected)]
+
+
+def all_hashes(stream: list[Token]) -> set[int]:
+    """Every k-gram's hash (what given code is subtracted by: not only the winnowed ones)."""
+    texts = [t.text for t in stream]
+    return {_hash(" ".join(texts[i : i + K])) for i in range(len(texts) - K + 1)}
 
 
 def _hash(text: str) -> int:

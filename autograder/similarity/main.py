@@ -11,12 +11,19 @@ from pathlib import Path
 
 from autograder import paths
 from autograder.config import check_term, load_config
-from autograder.errors import GradesError, UsageError
+from autograder.errors import BuildError, GradesError, UsageError
 from autograder.grade.pipeline import autograder_dir_for, default_out
 from autograder.safetext import visible
 from autograder.similarity.compare import Comparison, compare
 from autograder.similarity.report import write_csv_report, write_html_report
-from autograder.similarity.sources import OTHER, Skeleton, read_documents, with_given_code
+from autograder.similarity.base import base_cells, lecture_cells
+from autograder.similarity.sources import (
+    OTHER,
+    Skeleton,
+    read_documents,
+    with_given_cells,
+    with_given_code,
+)
 
 SOLUTION = "published solution"
 
@@ -31,10 +38,14 @@ def similarity_report(
     against: list[Path] | None = None,
     solution: bool = False,
     ignore_solution: bool = False,
+    base: list[Path] | None = None,
+    lecture: bool = True,
 ) -> Comparison:
     """Compare, write ``out/similarity.csv`` and ``out/similarity.html``; the comparison.
-    ``solution`` pairs every student with the published solution; ``ignore_solution`` counts
-    the solution's code as given, like the skeleton's (the lecture's code is everyone's)."""
+
+    The base (code that is everyone's) is subtracted first: the skeleton, the lecture's code
+    (``lecture``), the built solution when the term has a build (``ignore_solution``: it must),
+    and the ``base`` files. ``solution`` instead pairs every student with the built solution."""
     if solution and ignore_solution:
         raise UsageError("--solution and --ignore-solution exclude each other")
     for path in [*inputs, *(against or [])]:
@@ -42,9 +53,21 @@ def similarity_report(
             raise GradesError(f"no such file or folder: {path}")
     skeleton_file = skeleton_notebook(assignment, term)
     skeleton = Skeleton.of(skeleton_file)
-    if ignore_solution:
+    cells = lecture_cells() if lecture else []
+    for path in base or []:
+        cells += base_cells(path)
+    if cells:
+        skeleton = with_given_cells(skeleton, cells)
+    built = autograder_dir_for(term, assignment) / f"{assignment}.ipynb"
+    if ignore_solution or (built.is_file() and not solution):
         skeleton = with_given_code(skeleton, _solution_notebook(assignment, term))
     batch, skipped = read_documents(inputs, assignment=assignment, origin="", skeleton=skeleton)
+    if not batch:
+        why = f" ({skipped[0]})" if skipped else ""
+        raise GradesError(
+            f"no {assignment} notebook found to compare in {', '.join(map(str, inputs))}{why}: "
+            f"check --assignment and the folder"
+        )
     others, counts = [], {}
     for folder in against or []:
         found, left = read_documents([folder], assignment=assignment, origin=folder.name,
@@ -76,15 +99,17 @@ def _solution_notebook(assignment: str, term: str) -> Path:
     return built
 
 
-def skeleton_notebook(assignment: str, term: str) -> Path | None:
-    """The notebook handed out for the term (its build), else the committed one."""
-    for candidate in (
-        paths.BUILD_DIR / term / assignment / "student" / f"{assignment}.ipynb",
-        paths.ASSIGNMENTS_DIR / assignment / f"{assignment}.ipynb",
-    ):
-        if candidate.is_file():
-            return candidate
-    return None
+def skeleton_notebook(assignment: str, term: str, *, built: bool = False) -> Path | None:
+    """The notebook handed out for the term (its build), else (unless ``built``: the term was
+    named, so its build must exist) the committed one."""
+    handed_out = paths.BUILD_DIR / term / assignment / "student" / f"{assignment}.ipynb"
+    if handed_out.is_file():
+        return handed_out
+    if built:
+        raise BuildError(f"term {term} has no build of {assignment}: run `autograder build "
+                         f"--term {term} --assignment {assignment}` first")  # fmt: skip
+    committed = paths.ASSIGNMENTS_DIR / assignment / f"{assignment}.ipynb"
+    return committed if committed.is_file() else None
 
 
 def main(
@@ -95,17 +120,20 @@ def main(
     against: list[str] | None = None,
     solution: bool = False,
     ignore_solution: bool = False,
+    base: list[str] | None = None,
     term: str | None = None,
     config: str | None = None,
 ) -> int:
     cfg = load_config(config)
     spec = cfg.assignment(assignment)
+    if term:  # a term named on the command line is compared against its own build
+        skeleton_notebook(assignment, check_term(term, "--term"), built=True)
     folder = (Path(out) if out else default_out(assignment)).resolve()
     comparison = similarity_report(
         [Path(p) for p in paths], assignment=assignment, out=folder,
         term=check_term(term, "--term") if term else cfg.course.term,
         title=spec.title or assignment, against=[Path(p) for p in against or []],
-        solution=solution, ignore_solution=ignore_solution,
+        solution=solution, ignore_solution=ignore_solution, base=[Path(p) for p in base or []],
     )  # fmt: skip
     print(visible(summary_lines(comparison, folder), keep_newlines=True))
     if (folder / "summary.html").exists():  # link the report from the class summary

@@ -22,11 +22,12 @@ from autograder.similarity.fingerprints import (
     MAX_TOKENS,
     Fingerprint,
     Token,
-    normalised,
+    all_hashes,
+    notebook_tokens,
     raw_tokens,
-    tokens,
     winnow,
 )
+from autograder.similarity.normalise import parse
 
 OTHER = "(no question)"  # code after the last check, or of a notebook without a skeleton
 MAX_CELL_CHARS = 1_000_000  # read of one cell (the tokens are capped too: MAX_TOKENS)
@@ -65,29 +66,50 @@ class Document:
 
 @dataclass(frozen=True)
 class Skeleton:
-    """The handed-out notebook's code: its lines are nobody's work."""
+    """Code that is nobody's work: the handed-out notebook's (its lines and its questions) and
+    the base's (the lecture's code, the built solution, ``--base`` files), as every k-gram of
+    their canonical tokens."""
 
     lines: frozenset[str]
     hashes: frozenset[int]
     questions: tuple[str, ...] = ()  # in the order the skeleton checks them
+    functions: frozenset[str] = frozenset()  # the functions the skeleton asks for
 
     @classmethod
     def of(cls, notebook: Path | None) -> Skeleton:
         if notebook is None or not notebook.is_file():
             return cls(frozenset(), frozenset())
         cells = intake.code_cells(json.loads(notebook.read_text(encoding="utf-8")))
-        lines = {_folded(line) for code in cells for line in code.split("\n")}
-        hashes = {f.hash for code in cells for f in winnow(tokens(code))}
         questions = tuple(dict.fromkeys(q for code in cells for q in checked(code)))
-        return cls(frozenset(lines - {""}), frozenset(hashes), questions)
+        return _given(cells, questions=questions)
+
+
+def _given(cells: list[str], *, questions: tuple[str, ...] = (),
+           functions: frozenset[str] = frozenset()) -> Skeleton:  # fmt: skip
+    defined = set(functions)
+    for code in cells:
+        tree = parse(code)
+        if tree is not None:
+            defined |= {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    lines = {_folded(line) for code in cells for line in code.split("\n")}
+    hashes = {h for toks in notebook_tokens(cells, protected=frozenset(defined))
+              for h in all_hashes(toks)}  # fmt: skip
+    return Skeleton(frozenset(lines - {""}), frozenset(hashes), questions, frozenset(defined))
 
 
 def with_given_code(skeleton: Skeleton, notebook: Path) -> Skeleton:
-    """The skeleton with another notebook's code counted as given too (the published solution,
-    when the lecture's code is everyone's)."""
-    more = Skeleton.of(notebook)
-    return Skeleton(skeleton.lines | more.lines, skeleton.hashes | more.hashes,
-                    skeleton.questions)  # fmt: skip
+    """The skeleton with another notebook's code counted as given too (the built solution)."""
+    cells = intake.code_cells(json.loads(notebook.read_text(encoding="utf-8")))
+    return with_given_cells(skeleton, cells)
+
+
+def with_given_cells(skeleton: Skeleton, cells: list[str]) -> Skeleton:
+    """The skeleton with these code cells (a base file's) counted as given too: by their
+    canonical k-grams only (a line typed as the lecture's is given whoever typed it, so both
+    sides of a pair lose the same code)."""
+    more = _given(cells, functions=skeleton.functions)
+    return Skeleton(skeleton.lines, skeleton.hashes | more.hashes,
+                    skeleton.questions, skeleton.functions)  # fmt: skip
 
 
 def checked(code: str, raw: list | None = None) -> list[str]:
@@ -121,7 +143,7 @@ def document(
     """The notebook's code cells with the skeleton's lines dropped, each given the question of
     the skeleton's that the next check names (without a skeleton: none)."""
     found = Document(key=key, who=who, origin=origin, file=file)
-    pending: list[CodeCell] = []
+    codes, raws = [], []
     total = 0
     for index, code in enumerate(intake.code_cells(notebook)):
         if len(code) > MAX_CELL_CHARS:
@@ -132,13 +154,17 @@ def document(
         if len(raw) >= MAX_TOKENS:
             found.notes.append(f"code cell {index + 1}: only its first {MAX_TOKENS:,} tokens "
                                "are compared")  # fmt: skip
-        pending.append(_cell(index, OTHER, code, raw, skeleton))
-        total += len(pending[-1].tokens)
+        total += len(raw)
         if total > MAX_DOCUMENT_TOKENS:
-            pending.pop()
             found.notes.append(f"only the code before cell {index + 1} is compared "
                                f"(at most {MAX_DOCUMENT_TOKENS:,} tokens)")  # fmt: skip
             break
+        codes.append(code)
+        raws.append(raw)
+    canonical = notebook_tokens(codes, protected=skeleton.functions, raws=raws)
+    pending: list[CodeCell] = []
+    for index, (code, raw, toks) in enumerate(zip(codes, raws, canonical, strict=True)):
+        pending.append(_cell(index, OTHER, code, toks, skeleton))
         questions = [q for q in checked(code, raw) if q in skeleton.questions]
         if questions:
             found.cells += [replace(c, question=questions[-1]) for c in pending]
@@ -148,9 +174,9 @@ def document(
     return found
 
 
-def _cell(index: int, question: str, code: str, raw: list, skeleton: Skeleton) -> CodeCell:
+def _cell(index: int, question: str, code: str, toks: list[Token], skeleton: Skeleton) -> CodeCell:
     given = {n for n, line in enumerate(code.split("\n"), 1) if _folded(line) in skeleton.lines}
-    own = tuple(t for t in normalised(raw) if t.line not in given)
+    own = tuple(t for t in toks if not all(n in given for n in t.lines))
     return CodeCell(index, question, code, own, tuple(winnow(list(own))))
 
 

@@ -59,8 +59,14 @@ def test_copies_rank_on_top_and_are_flagged_and_independent_work_is_not(classroo
     same_short_answer = pairs.get(frozenset(("Ana", "Eve")))  # the lecture's two lines, twice
     assert same_short_answer is None or not same_short_answer.flagged
     assert not any(p.a.origin for p in comparison.pairs)  # earlier terms only against this one
-    # Moodle ids repeat across terms (ana and frank are both 1001): still compared
-    assert frozenset(("Ana", "Frank")) in pairs
+    # Moodle ids repeat across terms (ana and frank are both 1001): still compared (they share
+    # only the lecture's code, which the default base subtracts)
+    assert frozenset(("Ana", "Frank")) not in pairs
+    with_lecture = similarity_report(
+        [classroom / "this-term"], assignment="word2vec", out=tmp_path / "no-base",
+        term="unbuilt-term", against=[classroom / "2025-fall"], lecture=False,
+    )  # fmt: skip
+    assert frozenset(("Ana", "Frank")) in _pairs(with_lecture)
 
     with open(tmp_path / "similarity.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
