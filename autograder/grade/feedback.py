@@ -10,30 +10,18 @@ the page loads nothing and runs no script (its Content-Security-Policy forbids b
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.config import Assignment
+from autograder.grade.pages import page, render
 from autograder.gradebook.tally import FinalGrade
-from autograder.results import SubmissionResult
+from autograder.results import AFTER_LAST_CELL, QuestionResult, Status, SubmissionResult
 
 MAX_LISTED_CELLS = 20
 QUESTIONS_FILE = "questions.json"
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'"
-STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 52em; color: #222;
-       line-height: 1.45; padding: 0 1em; }
-h1 { border-bottom: 2px solid #3b75af; padding-bottom: .2em; }
-h2 { margin-top: 1.6em; font-size: 1.15em; }
-.score { font-size: 1.3em; font-weight: bold; }
-pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f6f6f6; padding: .6em;
-      border-left: 3px solid #bbb; }
-li.passed::marker { content: "✓ "; color: #2a7a2a; }
-li.failed::marker { content: "✗ "; color: #b02a2a; }
-"""
 
 
 @dataclass(frozen=True)
@@ -48,7 +36,9 @@ class QuestionInfo:
 
 @dataclass(frozen=True)
 class Block:
-    kind: str  # h1 | h2 | p | strong | li-passed | li-failed | li | pre (student-controlled text)
+    # h1 | h2 | p | strong | alert | li-passed | li-failed (a check that costs points) |
+    # li-info-passed | li-info-failed (a 0-point public check) | li | pre (student-controlled)
+    kind: str
     text: str
 
 
@@ -84,6 +74,33 @@ def read_question_info(plan_dir: Path) -> list[QuestionInfo]:
     return [QuestionInfo(**entry) for entry in json.loads(path.read_text(encoding="utf-8"))]
 
 
+STOPPED = {
+    Status.TIMEOUT: (
+        "ran past the time limit",
+        "make it faster: fewer epochs or a smaller slice of the data while you try things, and "
+        "no loop that never ends; then restart the kernel and run every cell to time it",
+    ),
+    Status.MEMORY: (
+        "used more memory than the limit",
+        "make it hold less: smaller batches or layers, no extra copies of the data, `del` large "
+        "arrays you no longer need; then restart the kernel and run every cell",
+    ),
+}
+
+
+def stopped_text(result: SubmissionResult) -> str:
+    """One paragraph for a run the host stopped: where, why, what to do (``STOPPED``)."""
+    what, todo = STOPPED[result.status]
+    if result.stopped_in is None:
+        where = "your notebook"
+    elif result.stopped_in == AFTER_LAST_CELL:
+        where = "the grader's calls of your functions, after your last cell,"
+    else:
+        where = f"your code cell {result.stopped_in + 1}"
+    why = f" ({result.reason})" if result.reason else ""
+    return f"Your notebook was stopped: {where} {what}{why}. What to do: {todo}."
+
+
 def blocks(
     result: SubmissionResult,
     assignment: Assignment,
@@ -112,14 +129,21 @@ def blocks(
                          f"{points_text(final.possible)} (status: {result.status})"))  # fmt: skip
     else:
         out.append(Block("strong", f"Score: {auto} (status: {result.status})"))
+    unscored = f"{result.status}: {result.reason}"  # the note of every question of an ungraded run
+    if result.status in STOPPED:
+        cost = [n for n, q in result.questions.items() if q.possible > 0 and not q.cases]
+        out.append(Block("alert", stopped_text(result)))
+        if cost:
+            out.append(Block("p", f"It cost the points of {len(cost)} question(s): "
+                             f"{', '.join(cost)}."))  # fmt: skip
+    elif result.reason:
+        out += [Block("p", "What happened when your notebook ran:"), Block("pre", result.reason)]
     if final is not None and final.late.note:
         off = f": {points_text(final.penalty)} points off" if final.penalty else ""
         out.append(Block("p", f"Late work{off}. {final.late.note}."))
     if final is not None:
         for note in final.adjustments:
             out += [Block("p", "Corrected by your grader:"), Block("pre", note)]
-    if result.reason:
-        out += [Block("p", "What happened when your notebook ran:"), Block("pre", result.reason)]
     scores = final.scores if final is not None else {}
     names = list(result.questions) + [s for s in scores if s not in result.questions]
     names.sort(key=lambda n: order.index(n) if n in order else len(order))
@@ -135,24 +159,15 @@ def blocks(
             if score.note:
                 out.append(Block("pre", score.note))
             continue
+        if q is None:
+            continue
         got = score.points if score is not None and score.points is not None else q.score
         out.append(Block("h2", f"{title}: {points_text(got)} / {points_text(possible)}"))
         if score is not None and score.overridden:
             out += [Block("p", "Set by your grader:"), Block("pre", score.note)]
-        if not q.cases and q.note:
+        if not q.cases and q.note and q.note != unscored:  # an ungraded run's: said at the top
             out.append(Block("pre", q.note))
-        for case in q.cases:
-            kind = "hidden check" if case.hidden else "check"
-            worth = f" ({points_text(case.points)} pt)" if case.points else ""
-            state = "passed" if case.passed else "failed"
-            if case.hidden:
-                what = f": {case.message}" if case.message and case.message != "passed" else ""
-                out.append(Block(f"li-{state}", f"{kind}{worth} {state}{what}"))
-            else:
-                label = case.name.removeprefix(f"{name} - ")  # otter's "q_model - 1"
-                out.append(Block(f"li-{state}", f"{kind} {label}{worth} {state}"))
-                if not case.passed and case.message:
-                    out.append(Block("pre", case.message))
+        out += _case_blocks(name, q)
     bad_cells = [c for c in result.cells if c.status != "ok"]
     if bad_cells:
         out.append(Block("h2", "Cells that did not finish"))
@@ -166,6 +181,37 @@ def blocks(
     return out
 
 
+def _case_blocks(question: str, q: QuestionResult) -> list[Block]:
+    """Each check: one that costs points (✓/✗) apart from a 0-point public check
+    (informational); a failed one with its hint and what it found, verbatim."""
+    out: list[Block] = []
+    for case in q.cases:
+        state = "passed" if case.passed else "failed"
+        scored = bool(case.points) or case.hidden
+        kind = "li" if scored else "li-info"
+        if case.hidden:
+            hint, _, found = case.message.partition("\n")
+            worth = f" ({points_text(case.points or 0)} pt)"
+            what = f": {hint}" if hint and hint != "passed" else ""
+            out.append(Block(f"{kind}-{state}", f"hidden check{worth} {state}{what}"))
+            if not case.passed and found.strip():
+                out.append(Block("pre", found.strip()))
+        else:
+            label = case.name.removeprefix(f"{question} - ")  # otter's "q_model - 1"
+            worth = (
+                f" ({points_text(case.points)} pt)"
+                if scored
+                else " (no points, for your information)"
+            )
+            out.append(Block(f"{kind}-{state}", f"check {label}{worth} {state}"))
+            if not case.passed and case.message:
+                out.append(Block("pre", case.message))
+    return out
+
+
+MARKS = {"li-passed": "✓ ", "li-failed": "✗ ", "li-info-passed": "✓ ", "li-info-failed": "ⓘ "}
+
+
 def to_markdown(items: list[Block]) -> str:
     lines: list[str] = []
     for block in items:
@@ -175,9 +221,10 @@ def to_markdown(items: list[Block]) -> str:
             lines += ["", f"## {_md_plain(block.text)}", ""]
         elif block.kind == "strong":
             lines += [f"**{_md_plain(block.text)}**", ""]
+        elif block.kind == "alert":
+            lines += [f"> **{_md_plain(block.text)}**", ""]
         elif block.kind.startswith("li"):
-            mark = {"li-passed": "✓ ", "li-failed": "✗ "}.get(block.kind, "")
-            lines.append(f"- {mark}{_md_plain(block.text)}")
+            lines.append(f"- {MARKS.get(block.kind, '')}{_md_plain(block.text)}")
         elif block.kind == "pre":
             lines += ["", _fenced(block.text), ""]
         else:
@@ -185,45 +232,47 @@ def to_markdown(items: list[Block]) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
 
 
+FEEDBACK_BODY = """\
+{% for group in groups %}
+{% if group.kind == "ul" %}
+<ul>
+{% for item, pres in group.list %}
+<li class="{{ item.kind.removeprefix('li').removeprefix('-') or 'note' }}">{{ item.text }}
+{% for pre in pres %}<pre>{{ pre.text }}</pre>{% endfor %}
+</li>
+{% endfor %}
+</ul>
+{% elif group.kind in ("h1", "h2") %}<{{ group.kind }}>{{ group.text }}</{{ group.kind }}>
+{% elif group.kind == "strong" %}<p class="score">{{ group.text }}</p>
+{% elif group.kind == "alert" %}<p class="alert" role="alert">{{ group.text }}</p>
+{% elif group.kind == "pre" %}<pre>{{ group.text }}</pre>
+{% else %}<p>{{ group.text }}</p>
+{% endif %}
+{% endfor %}
+"""
+
+
+@dataclass(frozen=True)
+class _ListGroup:
+    list: list[tuple[Block, list[Block]]]  # each item with the ``pre`` blocks under it
+    kind: str = "ul"
+
+
 def to_html(items: list[Block]) -> str:
-    def e(text: str) -> str:
-        return html.escape(text, quote=True)
-
-    title = next((b.text for b in items if b.kind == "h1"), "Feedback")
-    body: list[str] = []
-    in_list = False
+    """The page: list items, each with the ``pre`` blocks that follow it, grouped into lists."""
+    groups: list[Block | _ListGroup] = []
     for block in items:
-        is_item = block.kind.startswith("li")
-        if is_item and not in_list:
-            body.append("<ul>")
-        if not is_item and in_list and block.kind != "pre":
-            body.append("</ul>")
-        in_list = is_item or (in_list and block.kind == "pre")
-        if block.kind in ("h1", "h2"):
-            body.append(f"<{block.kind}>{e(block.text)}</{block.kind}>")
-        elif block.kind == "strong":
-            body.append(f'<p class="score">{e(block.text)}</p>')
-        elif is_item:
-            css = block.kind.removeprefix("li").removeprefix("-") or "note"
-            body.append(f'<li class="{css}">{e(block.text)}</li>')
-        elif block.kind == "pre":
-            body.append(f"<pre>{e(block.text)}</pre>")
+        last = groups[-1] if groups else None
+        if block.kind.startswith("li"):
+            if not isinstance(last, _ListGroup):
+                groups.append(last := _ListGroup([]))
+            last.list.append((block, []))
+        elif block.kind == "pre" and isinstance(last, _ListGroup):
+            last.list[-1][1].append(block)
         else:
-            body.append(f"<p>{e(block.text)}</p>")
-    if in_list:
-        body.append("</ul>")
-    return page(title, "".join(body))
-
-
-def page(title: str, body: str) -> str:
-    """A self-contained page: inline style, no script, nothing fetched."""
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>"
-        f"<body>{body}</body></html>\n"
-    )
+            groups.append(block)
+    title = next((b.text for b in items if b.kind == "h1"), "Feedback")
+    return page(title, render(FEEDBACK_BODY, groups=groups))
 
 
 def _md_plain(text: str) -> str:

@@ -101,3 +101,58 @@ def test_the_masters_hidden_checks_all_have_hints():
             source = "".join(cell["source"])
             if "hidden: true" in source and "def test_" in source:
                 assert re.search(r"def test_\w+\([^)]*\):\n    \"\"\"[^\"]+\"\"\"", source), source
+
+
+def stopped_result(stopped_in: int | None, status: Status = Status.TIMEOUT) -> SubmissionResult:
+    return SubmissionResult.ungraded(
+        submission="slow", who=Identity(key="file:slow", name="slow"), file="slow.ipynb",
+        fingerprint="0" * 64, status=status, reason="ran past 600 s",
+        possible={"q_model": 2.0, "q_a_late": 1.0}, stopped_in=stopped_in,
+    )  # fmt: skip
+
+
+def test_a_stopped_run_says_so_once_names_the_cell_and_what_to_do():
+    from autograder.grade.feedback import blocks, to_html
+
+    spec = load_config().assignment("mlp")
+    text = feedback(stopped_result(18), spec, questions=QUESTIONS)
+    assert text.count("ran past 600 s") == 1  # once, at the top: not under every question
+    assert "your code cell 19 ran past the time limit" in text and "fewer epochs" in text
+    assert "It cost the points of 2 question(s): q_model, q_a_late" in text
+    assert text.index("stopped") < text.index("## Question 3.1")
+    html = to_html(blocks(stopped_result(18), spec, None, questions=QUESTIONS))
+    assert html.count('class="alert"') == 1
+    after = feedback(stopped_result(-1, Status.MEMORY), spec, questions=QUESTIONS)
+    assert "after your last cell" in after and "more memory than the limit" in after
+    assert "Your notebook was stopped: your notebook ran" in feedback(stopped_result(None), spec)
+
+
+def test_zero_point_checks_look_apart_from_checks_that_cost_points():
+    from autograder.grade.feedback import blocks, to_html
+
+    spec = load_config().assignment("mlp")
+    cases = (
+        CaseResult("q_model - 1", False, False, 0.0, "The check in test_form that failed:\nx"),
+        CaseResult("q_model - 2", False, False, 1.0, "The check in test_size that failed:\ny"),
+        CaseResult("test_h", True, False, 1.0, f"{HINT}\nthe hidden layer has 64 units"),
+    )
+    res = SubmissionResult(
+        submission="s", who=Identity(key="file:s", name="s"), file="s.ipynb",
+        fingerprint="0" * 64, status=Status.GRADED,
+        questions={"q_model": QuestionResult("q_model", 0.0, 2.0, cases)},
+    )  # fmt: skip
+    items = blocks(res, spec, None, questions=QUESTIONS)
+    kinds = [b.kind for b in items if b.kind.startswith("li")]
+    assert kinds == ["li-info-failed", "li-failed", "li-failed"]
+    text = to_markdown_of(res)
+    assert "- ⓘ check 1 (no points, for your information) failed" in text
+    assert "- ✗ check 2 (1 pt) failed" in text
+    # a hidden check's hint and what it found, verbatim (Markdown: fenced; HTML: escaped)
+    assert "```text\nthe hidden layer has 64 units\n```" in text
+    page = to_html(items)
+    assert 'class="info-failed"' in page and 'class="failed"' in page
+    assert "the hidden layer has 64 units" in page and "&lt;" not in HINT
+
+
+def to_markdown_of(res: SubmissionResult) -> str:
+    return feedback(res, load_config().assignment("mlp"), questions=QUESTIONS)
