@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PACKAGES=(dataset-fashion-mnist graphviz bubblewrap libseccomp2 util-linux chromium)
+APT_PACKAGES=(dataset-fashion-mnist graphviz bubblewrap libseccomp2 util-linux chromium fonts-noto-cjk)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=()
   for pkg in "${APT_PACKAGES[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
