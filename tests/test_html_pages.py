@@ -97,6 +97,62 @@ def test_summary_links_each_students_feedback(browser, folder):
     assert page.locator("img").evaluate("img => img.naturalWidth") > 100  # the embedded plot
 
 
+CJK_TITLE = 'Question 1.4: Why is deep learning so popular (深度学习为什么这么"火")?'
+
+
+def cjk_glyphs_drawn_with_a_cjk_font(page, selector: str) -> tuple[int, int]:
+    """(CJK characters in the element's text, glyphs chromium drew for it with a CJK font),
+    from the fonts it actually used (DevTools' platform fonts): without one, tofu."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    text = page.locator(selector).first.inner_text()
+    wanted = sum("\u4e00" <= ch <= "\u9fff" for ch in text)
+    return wanted, sum(f["glyphCount"] for f in fonts if "CJK" in f["familyName"])
+
+
+def test_cjk_question_titles_and_names_render_as_text_not_tofu(browser, folder):
+    import json
+
+    from autograder.grade.feedback import QuestionInfo
+    from autograder.results import SubmissionResult
+
+    data = json.loads((folder / "results" / "zhang.json").read_text())
+    result = SubmissionResult.from_gradescope(data)
+    questions = [QuestionInfo("q_model", CJK_TITLE, 3.0), QuestionInfo("q_train", "Train", 2.0)]
+    report.write_feedback(folder, result, load_config(folder.parent / "grading.toml")
+                          .assignment("demo"), None, questions=questions)  # fmt: skip
+    page, *_ = open_page(browser, folder / "feedback" / "zhang.html")
+    wanted, drawn = cjk_glyphs_drawn_with_a_cjk_font(page, "h2")
+    assert wanted == 10 and drawn == wanted, "install fonts-noto-cjk (setup.sh does)"
+    page, *_ = open_page(browser, folder / "summary.html")
+    wanted, drawn = cjk_glyphs_drawn_with_a_cjk_font(page, "#students ~ table tr:nth-child(3) td")
+    assert wanted == 2 and drawn == wanted  # 张伟
+
+
+def test_summary_reads_the_class_right_after_grading_with_a_manual_question_pending(
+    browser, folder
+):
+    page, *_ = open_page(browser, folder / "summary.html")
+    body = page.inner_text("body")
+    assert "Auto-graded points" in page.locator("img").get_attribute("alt")
+    assert page.locator("img").evaluate("img => img.naturalWidth") > 100
+    link = page.locator("a", has_text="to grade: 2").first
+    assert link.get_attribute("href") == "review/q_essay.html"
+    headers = page.locator("#students ~ table").first.locator("th").all_inner_texts()
+    assert {"grade", "auto-graded", "status", "reason"} <= set(headers)
+    assert "1 / 5" in body and "5 / 5" in body  # each student's auto-graded points
+    assert "1 cell(s) failed" in body  # the reason column
+    page.click("a[href='#status-graded']")
+    assert page.locator("#status-graded ~ ul").first.locator("a").count() == 2
+    link.click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("review/q_essay.html")
+
+
 @pytest.fixture
 def similarity_page(tmp_path) -> Path:
     """Two students who share code full of markup, one named with markup (Moodle folders)."""

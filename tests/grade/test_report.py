@@ -71,3 +71,28 @@ def test_table_reports_warm_starts_apart_from_the_steady_time():
         last_line == "timing: 1 warm start(s), 12.0 s at most; then 6.5 s per submission (median)"
     )
     assert "timing" not in report.table(rest)  # the cold path: no lane start-up to report
+
+
+def test_plots_draw_chinese_with_a_cjk_font_and_one_bar_per_point(tmp_path):
+    """The summary's figures name a CJK font (fonts-noto-cjk): no glyph is missing."""
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from autograder.grade import summary
+
+    assert summary.cjk_font(), "install fonts-noto-cjk (setup.sh does)"
+    with (
+        warnings.catch_warnings(record=True) as caught,
+        plt.rc_context({"font.family": summary.plot_fonts()}),
+    ):
+        warnings.simplefilter("always")
+        fig, ax = plt.subplots()
+        ax.set_title("深度学习为什么这么火")
+        fig.savefig(tmp_path / "t.png")
+        plt.close(fig)
+    assert not [w for w in caught if "missing from font" in str(w.message)]
+    assert summary.histogram_edges(27) == [i - 0.5 for i in range(29)]  # bars 0, 1, ..., 27
