@@ -206,7 +206,7 @@ def grade_batch(
     if not (autograder_dir / "plan" / "plan.json").exists():
         raise BuildError(
             f"{assignment} is not built for term {options.term}: "
-            f"run `autograder build --assignment {assignment}` first"
+            f"run `autograder build --term {options.term} --assignment {assignment}` first"
         )
     missing = [p for p in inputs if not p.exists()]
     if missing:
@@ -221,6 +221,9 @@ def grade_batch(
     submissions = intake.discover([p.resolve() for p in inputs], assignment=assignment, notes=notes)
     for note in notes:  # what the TA should check about the inputs (never a stop)
         print(f"note: {one_line(note)}", file=sys.stderr)
+    if not submissions:
+        raise GradesError(f"no notebooks found in {', '.join(one_line(p) for p in inputs)}: pass "
+                          ".ipynb files, otter export .zip files, or folders of them")  # fmt: skip
     build = plan.build_fingerprint(autograder_dir)
     finished = {s.submission_id: _finished(out, s, build) for s in submissions} if resume else {}
     todo = [s for s in submissions if finished.get(s.submission_id) is None]
