@@ -287,6 +287,8 @@ class LocalGrader:
         from autograder.data.environment import notebook_environment
 
         mode = require(Mode(options.isolation))
+        if mode is Mode.USER and jobs > 1:  # its end kills every process of the one user
+            raise UsageError("--isolation user grades one submission at a time: pass -j 1")
         spec = config.assignment(options.assignment)
         kit = kit_for(options.assignment)
         stamp = plan.build_stamp(autograder_dir, options.assignment)
@@ -539,6 +541,7 @@ def _run_and_score(
             notebook=notebook,
             autograder_dir=batch.autograder_dir,
             assignment=batch.assignment,
+            timeout_s=batch.timeout_s,
         )
         binds, data_env = batch.sandbox_data
         if batch.mode in (Mode.NONE, Mode.USER):

@@ -3,7 +3,8 @@
 No jail: the notebook runs as the dedicated unprivileged user ``kit-student`` (``setpriv``: no
 capabilities, empty bounding set, no_new_privs), under the seccomp filter and rlimits (memory,
 processes of that user, file size, open files, CPU time), in its own session; at the end every
-process of that user is killed, so nothing it left behind survives into the verdict. What the
+process of that user is killed, so nothing it left behind survives into the verdict (so one
+machine grades one submission at a time in this mode: ``-j 1``). What the
 grader keeps private (hidden tests, the build, the kit's own package and ``reference``, the
 verdict's files) must be unreadable by that user: ``private_problems`` checks it as that user,
 and the mode is refused where anything is readable. The answer is copied out by root, after
@@ -35,14 +36,22 @@ PROBE_OK = "kit-probe-ok"
 
 
 def student_uid() -> int:
+    return _student()[0]
+
+
+def _student() -> tuple[int, int]:
+    """(uid, gid) of kit-student: its own group (never a group that gid number may name)."""
     try:
-        return pwd.getpwnam(STUDENT).pw_uid
+        entry = pwd.getpwnam(STUDENT)
     except KeyError:
-        return FALLBACK_UID
+        return FALLBACK_UID, FALLBACK_UID
+    return entry.pw_uid, entry.pw_gid
 
 
-def setpriv_argv(uid: int) -> list[str]:
-    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+def setpriv_argv(uid: int, gid: int | None = None) -> list[str]:
+    if gid is None:
+        gid = _student()[1] if uid == student_uid() else uid
+    return ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups",
             "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]  # fmt: skip
 
 
@@ -79,13 +88,13 @@ def _processes_of(uid: int) -> list[int]:
 
 def hand_over(path: Path, folders: list[Path], uid: int | None = None) -> None:
     """Let the student user reach ``path`` (traverse only) and own ``folders`` in it."""
-    uid = student_uid() if uid is None else uid
+    uid, gid = _student() if uid is None else (uid, uid)
     os.chmod(path, 0o711)
     for folder in folders:
         for root, _dirs, files in os.walk(folder):
-            os.chown(root, uid, uid)
+            os.chown(root, uid, gid)
             for name in files:
-                os.chown(os.path.join(root, name), uid, uid, follow_symlinks=False)
+                os.chown(os.path.join(root, name), uid, gid, follow_symlinks=False)
 
 
 def copy_answer(source: Path, target: Path, *, max_bytes: int, max_files: int) -> None:
