@@ -30,35 +30,74 @@ VERB_MODULES = {
 }
 
 
+EXAMPLES = {
+    "check-config": "autograder check-config --config grading.toml",
+    "data": "autograder data --check -a mlp",
+    "build": "autograder build -a mlp --term 2027-spring",
+    "grade": "autograder grade downloads/mlp/ -a mlp -j 4 -o grades/mlp",
+    "tally": "autograder tally -a mlp",
+    "review": "autograder review -a mlp",
+    "similarity": "autograder similarity downloads/word2vec/ -a word2vec --against old/",
+    "export": "autograder export -a mlp --format canvas --roster gradebook.csv --to upload.csv",
+    "demo": "autograder demo",
+}
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("keras-course-kit")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
+    """Conventions (as otter's and nbgrader's commands where the kit has no reason to differ):
+    every verb has a one-line description and an example; ``--config`` goes before or after
+    the verb; ``-a/--assignment``, ``-j/--jobs`` and ``-o/--out`` (always a folder) are the
+    everyday options; ``export`` writes one file, ``--to FILE`` (nbgrader's ``export --to``)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", default=argparse.SUPPRESS,
+                        help="grading.toml to use (default: the repository's)")  # fmt: skip
     parser = argparse.ArgumentParser(
         prog="autograder",
         description="Keras course kit: build and grade assignments.",
         epilog="exit codes: 0 ok, 1 self-check failed, 2 usage/config/gradebook error, "
         "3 data missing, 4 not built, 5 sandbox unavailable, 6 cluster unavailable, "
-        "70 internal error, 130 interrupted",
+        "70 internal error, 130 interrupted. `autograder VERB --help` for a verb's options "
+        "and an example.",
     )
     parser.add_argument("--config", help="grading.toml to use (default: the repository's)")
-    verbs = parser.add_subparsers(dest="verb", required=True)
+    parser.add_argument("--version", action="version", version=f"autograder {_version()}")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
-    verbs.add_parser(
-        "check-config", help="validate grading.toml (types, names, questions) without building"
-    )
+    def verb(name: str, summary: str) -> argparse.ArgumentParser:
+        return verbs.add_parser(
+            name, help=summary, description=summary[0].upper() + summary[1:] + ".",
+            epilog=f"example:\n  {EXAMPLES[name]}", parents=[common],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )  # fmt: skip
 
-    data = verbs.add_parser("data", help="find or provision every dataset, report the sources")
+    def assignment_option(p: argparse.ArgumentParser, help: str, **kwargs) -> None:
+        p.add_argument("-a", "--assignment", help=help, **kwargs)
+
+    verb("check-config", "validate grading.toml (types, names, questions) without building")
+
+    data = verb("data", "find or provision every dataset, report the sources")
     data.add_argument("--check", action="store_true", help="report only; copy or download nothing")
-    data.add_argument("--assignment", help="only the datasets this assignment reads")
+    assignment_option(data, "only the datasets this assignment reads")
 
-    build = verbs.add_parser("build", help="generate student notebooks and autograders, self-check")
-    build.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
+    build = verb("build", "generate student notebooks and autograders, self-check")
+    assignment_option(build, "only this assignment (repeatable)", action="append")
     build.add_argument("--term", help="term name (default: course.term in grading.toml)")
     build.add_argument("--no-check", action="store_true", help="skip the self-check")
 
-    grade = verbs.add_parser("grade", help="grade submissions in sandboxes")
+    grade = verb("grade", "grade submissions in sandboxes: results, feedback, grades.csv, summary")
     grade.add_argument("paths", nargs="+", help=".ipynb, otter .zip, or folders of them")
-    grade.add_argument("--assignment", required=True)
-    grade.add_argument("--jobs", type=int, help="parallel sandboxes (default: grading.jobs)")
-    grade.add_argument("--out", help="output folder (default: grades/ASSIGNMENT)")
+    assignment_option(grade, "the assignment graded", required=True)
+    grade.add_argument("-j", "--jobs", type=int, help="parallel sandboxes (default: grading.jobs)")
+    grade.add_argument("-o", "--out", help="output folder (default: grades/ASSIGNMENT)")
     grade.add_argument("--timeout", type=float, help="seconds per submission")
     grade.add_argument("--memory", type=int, help="MB per submission")
     grade.add_argument(
@@ -93,29 +132,27 @@ def _parser() -> argparse.ArgumentParser:
         help="start fresh jailed processes per submission instead of warm templates (debugging)",
     )
 
-    tally = verbs.add_parser(
-        "tally", help="recompute grades.csv and feedback after editing manual.csv or overrides.csv"
+    tally = verb(
+        "tally", "recompute grades.csv and feedback after editing manual.csv or overrides.csv"
     )
-    tally.add_argument("--assignment", required=True)
+    assignment_option(tally, "the assignment tallied", required=True)
     tally.add_argument(
         "--from", dest="from_dir", help="grading folder (default: grades/ASSIGNMENT)"
     )
     tally.add_argument("--submitted-at", help="submission times to add (CSV or Moodle worksheet)")
 
-    review = verbs.add_parser(
-        "review", help="one HTML page per manual question with every answer, and manual.csv"
-    )
-    review.add_argument("--assignment", required=True)
+    review = verb("review", "one HTML page per manual question with every answer, and manual.csv")
+    assignment_option(review, "the assignment reviewed", required=True)
     review.add_argument(
         "--from", dest="from_dir", help="grading folder (default: grades/ASSIGNMENT)"
     )
 
-    similar = verbs.add_parser(
-        "similarity", help="rank pairs of submissions sharing student-written code (no grading)"
+    similar = verb(
+        "similarity", "rank pairs of submissions sharing student-written code (no grading)"
     )
     similar.add_argument("paths", nargs="+", help=".ipynb, otter .zip, or folders of them")
-    similar.add_argument("--assignment", required=True)
-    similar.add_argument("--out", help="output folder (default: grades/ASSIGNMENT)")
+    assignment_option(similar, "the assignment compared", required=True)
+    similar.add_argument("-o", "--out", help="output folder (default: grades/ASSIGNMENT)")
     similar.add_argument(
         "--against", action="append", help="an earlier term's submissions folder (repeatable)"
     )
@@ -128,20 +165,15 @@ def _parser() -> argparse.ArgumentParser:
         help="count the published solution's code as given, like the skeleton's",
     )
     similar.add_argument("--term", help="the term whose skeleton is subtracted (default: current)")
-    similar.add_argument(
-        "--base",
-        nargs="+",
-        metavar="FILE",
-        help="more code that is everyone's, subtracted like the lecture's (.ipynb, .py, .md)",
-    )
 
-    export = verbs.add_parser("export", help="write grades as the LMS's import file")
-    export.add_argument("--out", required=True, help="file to write")
+    export = verb("export", "write grades as the LMS's import file")
+    export.add_argument("--to", help="the file to write (an LMS's import file; required)")
+    export.add_argument("--out", dest="to", help=argparse.SUPPRESS)  # the older spelling
     export.add_argument(
         "--format", required=True, choices=("canvas", "moodle", "gradescope", "csv")
     )
     export.add_argument("--from", dest="from_dir", help="folder read (default: grades/ASSIGNMENT)")
-    export.add_argument("--assignment", help="assignment (default: the folder's name)")
+    assignment_option(export, "assignment (default: the folder's name)")
     export.add_argument(
         "--roster",
         help="the LMS's file to fill: Canvas gradebook export, Moodle grading worksheet, "
@@ -149,7 +181,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--column", help="Canvas: the assignment column to fill")
 
-    verbs.add_parser("demo", help="build, grade the bundled sample submissions, print the table")
+    verb("demo", "build, grade the bundled sample submissions, print the table")
     return parser
 
 

@@ -14,6 +14,7 @@ from autograder.assign.main import main as build_main
 from autograder.catalog import kit_for
 from autograder.config import load_config
 from autograder.grade import report
+from autograder.grade.main import review_pages
 from autograder.grade.pipeline import grade_batch
 
 CORPUS_PREFIXES = ("alt_", "bug_")  # the accuracy corpus: graded by the tests, not the demo
@@ -42,6 +43,7 @@ def main(*, config: str | None = None) -> int:
         out = paths.GRADES_DIR / name
         print(f"\ngrading the sample submissions for {name} ({', '.join(f.name for f in folders)})")
         results = grade_batch(samples(folders), assignment=name, config=config, out=out)
+        review_pages(out, name, config, manual=bool(cfg.assignment(name).manual))
         print(report.table(results))
         print(
             f"grades: {out / 'grades.csv'}; feedback: {out / 'feedback'} (.md and .html); "

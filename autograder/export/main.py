@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from autograder.config import load_config
-from autograder.errors import UsageError
+from autograder.errors import GradesError, UsageError
 from autograder.export import canvas, csv_format, gradescope, moodle
 from autograder.export.common import Export
 from autograder.files import write_csv
@@ -26,7 +26,7 @@ MAX_LISTED = 20
 
 def main(
     *,
-    out: str,
+    to: str | None = None,
     format: str,
     from_dir: str | None = None,
     assignment: str | None = None,
@@ -34,6 +34,8 @@ def main(
     column: str | None = None,
     config: str | None = None,
 ) -> int:
+    if not to:
+        raise UsageError("say which file to write: --to FILE (the LMS's import file)")
     if format not in FORMATS:
         raise UsageError(f"unknown format {format!r} (choose from {', '.join(FORMATS)})")
     if from_dir is None and assignment is None:
@@ -51,11 +53,27 @@ def main(
         book, title=spec.title or spec.name, roster=Path(roster) if roster else None,
         column=column,
     )  # fmt: skip
-    target = Path(out)
+    if not export.exported:  # the lists say who; the error what to do
+        _report(export)
+        raise GradesError(f"no grade to export from {folder}: {_why_none(export, book, name)}")
+    target = Path(to)
     write_csv(target, export.rows)
     print(f"wrote {target}: {format}, {export.exported} grades for {len(book.grades)} students")
     _report(export)
     return 0
+
+
+def _why_none(export: Export, book, name: str) -> str:
+    """Why nothing was exported, and what to do, in one line."""
+    if export.pending and len(export.pending) + len(export.not_in_roster) >= len(book.grades):
+        return (f"manual scores are missing for {len(export.pending)} student(s): run "
+                f"`autograder review -a {name}`, fill manual.csv, then "
+                f"`autograder tally -a {name}`")  # fmt: skip
+    if export.not_in_roster:
+        return (f"none of the {len(export.not_in_roster)} graded student(s) is in the roster: "
+                "check that the roster is this course's and this LMS's (Canvas ids are "
+                "matched with Canvas downloads, Moodle's with Moodle's)")  # fmt: skip
+    return "no student has a final grade yet; see grades.csv's pending and status columns"
 
 
 def _report(export: Export) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 from pathlib import Path
 
 from autograder.config import load_config
@@ -48,9 +50,23 @@ def main(
         similarity=similarity,
     )
     print(visible(report.table(results), keep_newlines=True))
-    book = tally(folder.resolve(), load_config(config).assignment(assignment))
+    spec = load_config(config).assignment(assignment)
+    review_pages(folder, spec.name, config, manual=bool(spec.manual))
+    book = tally(folder.resolve(), spec)
     for line in report.folder_notes(results, book, folder):
         print(visible(line))
+    print(visible(f"class summary: {folder.resolve() / 'summary.html'}"))
     if similarity:
-        print(f"similarity report: {folder.resolve() / 'similarity.html'}")
+        print(visible(f"similarity report: {folder.resolve() / 'similarity.html'}"))
     return 0
+
+
+def review_pages(folder: Path, assignment: str, config: str | None, *, manual: bool) -> None:
+    """The manual questions' pages (``review/Q.html``) and ``manual.csv``, as ``autograder
+    review`` writes them, so that the summary's "to grade" links work right after grading."""
+    if not manual:
+        return
+    from autograder.review.main import main as review
+
+    with contextlib.redirect_stdout(io.StringIO()):  # the notes name the pages
+        review(assignment=assignment, from_dir=str(folder), config=config)

@@ -43,7 +43,7 @@ td.num, th.num {{ text-align: right; }}
 
 SKELETON = """<!DOCTYPE html>
 <html lang="{{ lang }}"><head><meta charset="utf-8">\
-<meta http-equiv="Content-Security-Policy" content="{{ csp }}">\
+<meta http-equiv="Content-Security-Policy" content="{{ csp|safe }}">\
 <meta name="viewport" content="width=device-width, initial-scale=1">\
 <title>{{ title }}</title><style>{{ style|safe }}</style></head>\
 <body>{{ body }}</body></html>

@@ -178,7 +178,7 @@ def folder_notes(results: list[SubmissionResult], book: Gradebook, folder: Path)
     """What a TA should know about the folder after a batch: names not from an LMS layout,
     students with several submissions, manual scores still to give, results to regrade."""
     name = book.assignment.name
-    where = f"--assignment {name}"
+    where = f"-a {name}"
     if folder.resolve() != (paths.GRADES_DIR / name).resolve():
         where += f" --from {shlex.quote(str(folder))}"
     notes = [
@@ -193,10 +193,11 @@ def folder_notes(results: list[SubmissionResult], book: Gradebook, folder: Path)
     pending = [g for g in book.grades if g.pending]
     if pending:
         questions = sorted({q for g in pending for q in g.pending})
+        pages = ", ".join(str(folder / "review" / f"{q}.html") for q in questions)
         notes.append(
             f"graded by hand, still to score for {len(pending)} student(s): "
-            f"{', '.join(questions)}: run `autograder review {where}`, fill "
-            f"manual.csv, then `autograder tally {where}`"
+            f"{', '.join(questions)}: read the answers in {pages}, fill {folder / 'manual.csv'}, "
+            f"then run `autograder tally {where}`"
         )
     if book.stale:
         notes.append(f"graded with another build (regrade with --resume): {_listed(book.stale)}")

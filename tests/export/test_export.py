@@ -70,10 +70,12 @@ def graded(tmp_path):
     return write_results(tmp_path / "grades" / "demo", RESULTS)
 
 
-def export(config, graded, fmt, out, *extra):
+def export(config, graded, fmt, out, *extra, code=0):
+    """The rows written; ``code`` 2: nothing to export, so no file (#28)."""
     args = ["--config", str(config), "export", "--from", str(graded), "--format", fmt]
-    assert cli_main([*args, "--out", str(out), *extra]) == 0
-    return read_rows(out)
+    assert cli_main([*args, "--to", str(out), *extra]) == code
+    assert out.exists() == (code == 0)
+    return read_rows(out) if code == 0 else []
 
 
 def test_canvas_fills_the_downloaded_gradebook(config, graded, tmp_path, capsys):
@@ -139,8 +141,13 @@ def test_pending_manual_scores_are_left_empty_and_listed(tmp_path, capsys):
         "[assignments.demo.points]\nq_model = 3\nq_train = 2\nq_essay = 2\n"
     )
     graded = write_results(tmp_path / "g", RESULTS)
-    rows = export(config, graded, "gradescope", tmp_path / "gs.csv", "--assignment", "demo")
-    assert rows[1][-1] == "" and "manual scores missing" in capsys.readouterr().err
+    args = ["--config", str(config), "export", "--from", str(graded), "--format", "gradescope"]
+    # nothing to upload: no file, exit 2, one line saying what to do (#28: no silent success)
+    assert cli_main([*args, "--to", str(tmp_path / "gs.csv"), "-a", "demo"]) == 2
+    *listed, err = capsys.readouterr().err.strip().splitlines()
+    assert "manual scores missing (grade left empty): " in listed[0]  # who, then what to do
+    assert "manual scores are missing for 1 student(s)" in err
+    assert "autograder review -a demo" in err and not (tmp_path / "gs.csv").exists()
 
 
 @pytest.mark.parametrize(
@@ -183,9 +190,11 @@ def test_missing_roster_file_is_named(config, graded, tmp_path, capsys):
 
 def test_default_folder_is_grades_assignment(tmp_path, monkeypatch):
     write_results(tmp_path / "mlp", RESULTS)
+    manual = "".join(f"{r.who.key},q_why_popular,1\n" for r in RESULTS)  # mlp's manual question
+    (tmp_path / "mlp" / "manual.csv").write_text("student,question,points\n" + manual)
     monkeypatch.setattr(paths, "GRADES_DIR", tmp_path)
     out = tmp_path / "out.csv"
-    assert cli_main(["export", "--assignment", "mlp", "--format", "csv", "--out", str(out)]) == 0
+    assert cli_main(["export", "--assignment", "mlp", "--format", "csv", "--to", str(out)]) == 0
     assert len(read_rows(out)) == 1 + len(TOTALS)
 
 
@@ -245,14 +254,12 @@ def test_exports_match_only_identities_of_their_own_lms(config, tmp_path, capsys
     canvas.write_text(CANVAS_ROSTER, encoding="utf-8")
     moodle.write_text(MOODLE_WORKSHEET.replace("Participant 2002", "Participant 2002"))
     roster.write_text("Name,SID,Email\nAl Bo,901,al@uni.edu\n", encoding="utf-8")
-    rows = export(config, graded, "canvas", tmp_path / "1.csv", "--roster", str(canvas))
-    assert [r[-1] for r in rows[2:]] == ["", "", ""]
-    rows = export(config, graded, "moodle", tmp_path / "2.csv", "--roster", str(moodle))
-    assert [r[4] for r in rows[1:]] == ["", ""]
-    rows = export(config, graded, "gradescope", tmp_path / "3.csv", "--roster", str(roster))
-    assert rows[1][-1] == ""
-    rows = export(config, graded, "gradescope", tmp_path / "4.csv")
-    assert rows == [["Name", "SID", "Email", "Total Score"]]
+    # no row of another LMS's roster is chosen: nothing to export, no file, exit 2 (#28)
+    export(config, graded, "canvas", tmp_path / "1.csv", "--roster", str(canvas), code=2)
+    export(config, graded, "moodle", tmp_path / "2.csv", "--roster", str(moodle), code=2)
+    export(config, graded, "gradescope", tmp_path / "3.csv", "--roster", str(roster), code=2)
+    export(config, graded, "gradescope", tmp_path / "4.csv", code=2)
+    assert capsys.readouterr().err.count("is in the roster") >= 3
 
 
 def test_export_prints_no_terminal_controls(config, tmp_path, capsys):
@@ -263,7 +270,7 @@ def test_export_prints_no_terminal_controls(config, tmp_path, capsys):
                            [make_result("evil", evil, {}, POSSIBLE)])  # fmt: skip
     roster = tmp_path / "c.csv"
     roster.write_text(CANVAS_ROSTER.replace("Lee, Ann", "Lee\x1b[8m, Ann"), encoding="utf-8")
-    export(config, graded, "canvas", tmp_path / "1.csv", "--roster", str(roster))
+    export(config, graded, "canvas", tmp_path / "1.csv", "--roster", str(roster), code=2)
     printed = capsys.readouterr()
     assert "pwned" in printed.err and "\\x1b[8m" in printed.out
     assert is_safe((printed.out + printed.err).replace("\n", ""))
