@@ -28,7 +28,11 @@ def code_blocks(markdown: str) -> list[str]:
     for match in FENCE.finditer(markdown):
         text = PROMPT.sub("", match.group(1))
         text = "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
-        for attempt in (text, textwrap.dedent(text), "\n".join(x.strip() for x in text.split("\n"))):
+        for attempt in (
+            text,
+            textwrap.dedent(text),
+            "\n".join(x.strip() for x in text.split("\n")),
+        ):
             try:
                 ast.parse(attempt)
             except SyntaxError:

@@ -13,6 +13,7 @@ unclosed bracket, an IPython line it cannot read) a plain pattern tokenizes the 
 from __future__ import annotations
 
 import builtins
+import functools
 import hashlib
 import io
 import keyword
@@ -90,21 +91,31 @@ def tokens(code: str) -> list[Token]:
 
 
 def notebook_tokens(
-    cells: list[str], *, protected: frozenset[str] = frozenset(), raws: list | None = None
+    cells: list[str],
+    *,
+    protected: frozenset[str] = frozenset(),
+    raws: list | None = None,
+    given: list[bool] | None = None,
 ) -> list[list[Token]]:
     """Each cell's normalised tokens, the notebook read as a whole (``normalise``: its helpers
-    inlined, its dead code dropped); a cell that is not Python keeps its plain tokens."""
-    parsed = [normalise.parse_prefix(code) for code in cells]
+    inlined, its dead code dropped); a cell that is not Python keeps its plain tokens, one that
+    is wholly ``given`` (the skeleton's, unchanged) has none."""
+    given = given or [False] * len(cells)
+    parsed = [_parsed(code) if skip else normalise.parse_prefix(code)
+              for code, skip in zip(cells, given, strict=True)]  # fmt: skip
     ctx = normalise.context([t for t, _ in parsed if t is not None], protected=protected)
     out = []
     for number, (code, (tree, count)) in enumerate(zip(cells, parsed, strict=True)):
+        if given[number]:
+            out.append([])
+            continue
         if tree is None:
             out.append(normalised(raws[number] if raws else raw_tokens(code)))
             continue
         found: list[Token] = []
         for unit in normalise.units(tree, ctx):
             found += [Token(t.text, unit.first, unit.last)
-                      for t in normalised(raw_tokens(unit.text))]  # fmt: skip
+                      for t in normalised(_unit_tokens(unit.text))]  # fmt: skip
             if len(found) >= MAX_TOKENS:
                 break
         rest = "\n".join(code.split("\n")[count:])
@@ -112,6 +123,27 @@ def notebook_tokens(
             found += [Token(t.text, t.line + count) for t in normalised(raw_tokens(rest))]
         out.append(found[:MAX_TOKENS])
     return out
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(code: str) -> tuple:
+    """A given cell's tree, read once for the whole class (only read, never transformed)."""
+    return normalise.parse_prefix(code)
+
+
+UNIT = re.compile(
+    r"""(?P<string>[rbuRBUfF]*('(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"))"""
+    r"""|(?P<name>[^\W\d]\w*)|(?P<number>\d[\d.]*[eE][-+]?\d+j?|\d[\w.]*|\.\d[\w.]*)"""
+    r"""|(?P<op>\*\*=?|//=?|>>=?|<<=?|->|:=|\.\.\.|[-+*/%&|^@<>!=:]=|[^\s\w])"""
+)
+KINDS = {"string": tokenize.STRING, "name": tokenize.NAME, "number": tokenize.NUMBER,
+         "op": tokenize.OP}  # fmt: skip
+
+
+def _unit_tokens(text: str) -> list[Raw]:
+    """The tokens of one statement as ``ast.unparse`` writes it (one line, well formed): read
+    by pattern, several times faster than ``tokenize``."""
+    return [(KINDS[m.lastgroup], m.group(), 1) for m in UNIT.finditer(text)]
 
 
 def normalised(raw: list[Raw]) -> list[Token]:

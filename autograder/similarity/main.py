@@ -14,9 +14,9 @@ from autograder.config import check_term, load_config
 from autograder.errors import BuildError, GradesError, UsageError
 from autograder.grade.pipeline import autograder_dir_for, default_out
 from autograder.safetext import visible
+from autograder.similarity.base import base_cells, lecture_cells
 from autograder.similarity.compare import Comparison, compare
 from autograder.similarity.report import write_csv_report, write_html_report
-from autograder.similarity.base import base_cells, lecture_cells
 from autograder.similarity.sources import (
     OTHER,
     Skeleton,

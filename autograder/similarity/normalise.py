@@ -33,7 +33,8 @@ KNOWN_MODULES = frozenset({"np", "numpy", "pd", "pandas", "tf", "tensorflow", "k
                            "models", "plt", "matplotlib", "optimizers", "callbacks", "losses",
                            "activations", "metrics", "utils", "nltk", "hub"})  # fmt: skip
 LIBRARY_ROOTS = ("tensorflow", "keras", "numpy", "pandas", "matplotlib", "sklearn", "nltk",
-                 "tensorflow_hub", "scipy", "string", "collections", "itertools", "math")  # fmt: skip
+                 "tensorflow_hub", "scipy", "string", "collections", "itertools",
+                 "math")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -206,8 +207,10 @@ class _Expressions(ast.NodeTransformer):
         self.generic_visit(node)
         node.keywords = sorted(node.keywords, key=lambda k: (k.arg is None, k.arg or ""))
         helper = self.canonical.helper(node, self.depth)
-        if helper is not None and len(helper[0].body) == 1 and isinstance(
-            helper[0].body[0], ast.Return
+        if (
+            helper is not None
+            and len(helper[0].body) == 1
+            and isinstance(helper[0].body[0], ast.Return)
         ):
             value = helper[0].body[0].value or ast.Constant(None)
             return _located(_Substitute(helper[1]).visit(copy.deepcopy(value)), node)
@@ -225,8 +228,10 @@ class _Expressions(ast.NodeTransformer):
         return node
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
-        if isinstance(node.ctx, ast.Load) and node.id in self.canonical.ctx.library and (
-            node.id not in KNOWN_MODULES
+        if (
+            isinstance(node.ctx, ast.Load)
+            and node.id in self.canonical.ctx.library
+            and (node.id not in KNOWN_MODULES)
         ):
             return ast.copy_location(ast.Attribute(ast.Name(LIB, ast.Load()), node.id,
                                                    ast.Load()), node)  # fmt: skip
@@ -251,7 +256,7 @@ class _Canonical:
             return None
         values: dict[str, ast.expr] = dict(zip(params, call.args, strict=False))
         defaults = node.args.defaults
-        for name, default in zip(params[len(params) - len(defaults):], defaults, strict=True):
+        for name, default in zip(params[len(params) - len(defaults) :], defaults, strict=True):
             values.setdefault(name, default)
         for kw in call.keywords:
             if kw.arg not in params:
@@ -322,8 +327,8 @@ class _Canonical:
         """A Sequential list or a comprehension, as the equivalent statements; else None."""
         value = getattr(node, "value", None)
         if isinstance(node, ast.Return) and (
-            _sequential(value) is not None or isinstance(value, (ast.ListComp, ast.SetComp,
-                                                                 ast.DictComp))  # fmt: skip
+            _sequential(value) is not None
+            or isinstance(value, (ast.ListComp, ast.SetComp, ast.DictComp))  # fmt: skip
         ):
             target = ast.Name("_result_", ast.Store())
             return [_located(ast.Assign([target], value), node),

@@ -161,7 +161,9 @@ def document(
             break
         codes.append(code)
         raws.append(raw)
-    canonical = notebook_tokens(codes, protected=skeleton.functions, raws=raws)
+    given = [all(_folded(x) in skeleton.lines for x in code.split("\n") if x.strip())
+             for code in codes]  # fmt: skip
+    canonical = notebook_tokens(codes, protected=skeleton.functions, raws=raws, given=given)
     pending: list[CodeCell] = []
     for index, (code, raw, toks) in enumerate(zip(codes, raws, canonical, strict=True)):
         pending.append(_cell(index, OTHER, code, toks, skeleton))
