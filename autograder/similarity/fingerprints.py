@@ -293,8 +293,13 @@ def winnow(stream: list[Token]) -> list[Fingerprint]:
 
 def all_hashes(stream: list[Token]) -> set[int]:
     """Every k-gram's hash (what given code is subtracted by: not only the winnowed ones)."""
+    return set(kgram_hashes(stream))
+
+
+def kgram_hashes(stream: list[Token]) -> list[int]:
+    """The hash of the k-gram starting at each token."""
     texts = [t.text for t in stream]
-    return {_hash(" ".join(texts[i : i + K])) for i in range(len(texts) - K + 1)}
+    return [_hash(" ".join(texts[i : i + K])) for i in range(len(texts) - K + 1)]
 
 
 def _hash(text: str) -> int:

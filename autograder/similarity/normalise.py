@@ -315,6 +315,11 @@ class _Canonical:
             return None
         helper, values = found
         body = [_located(_Substitute(values).visit(copy.deepcopy(s)), node) for s in helper.body]
+        if (len(body) >= 2 and isinstance(body[-1], ast.Return)
+                and isinstance(body[-1].value, ast.Name) and isinstance(body[-2], ast.Assign)
+                and len(body[-2].targets) == 1 and isinstance(body[-2].targets[0], ast.Name)
+                and body[-2].targets[0].id == body[-1].value.id):  # fmt: skip
+            body[-2:] = [_located(ast.Return(body[-2].value), node)]  # `r = ...; return r`
         if body and isinstance(body[-1], ast.Return):
             result = body.pop().value or ast.Constant(None)
             last = copy.copy(node)

@@ -1,5 +1,6 @@
 """``similarity.csv`` (every pair that shares code, ranked) and ``similarity.html`` (the ranked
-table and, for the top pairs, the shared passages side by side). All student text is escaped;
+table and, for the top pairs, folded sections with per-question bars and the shared passages
+side by side). All student text is escaped;
 the page runs no script and fetches nothing (the kit's one page skeleton and CSP)."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from autograder.similarity import compare as rules
 from autograder.similarity.compare import Comparison, PairScore, Passage
 from autograder.similarity.sources import Document
 
-DETAILED = 40  # pairs shown with their passages (and every flagged pair, up to MAX_DETAILED)
+DETAILED = 20  # pairs listed and shown folded (and every flagged pair, up to MAX_DETAILED)
 MAX_DETAILED = 300
 LISTED_LINES = 500  # pairs whose matched lines the CSV spells out
 MAX_SHOWN_LINES = 150  # of one cell, in the page
@@ -68,6 +69,9 @@ def write_html_report(
     others: dict[str, int],
     skipped: list[str],
 ) -> None:
+    """The ranked pairs first (one line each), then each of the top pairs folded: its reasons,
+    per-question bars and, opened, the shared code side by side (wrapped, never wider than the
+    window)."""
     e = _escape
     flagged = [p for p in comparison.pairs if p.flagged]
     detailed = comparison.pairs[: min(max(DETAILED, len(flagged)), MAX_DETAILED)]
@@ -79,37 +83,48 @@ def write_html_report(
         + f"; {len(comparison.pairs)} pairs share code; <strong>{len(flagged)} flagged</strong>."
         "</p>",
         "<p><em>A flag is a reason to look, never a verdict.</em> Only code the students wrote "
-        "counts: the skeleton's lines, and code more than "
-        f"{rules.common_limit(comparison.documents)} submissions share, are left out. A pair is "
-        f"flagged when at least {rules.FLAG_OVERALL:.0%} of both notebooks' own code matches "
-        f"({rules.MIN_OVERALL_TOKENS}+ tokens each), or {rules.FLAG_QUESTION:.0%} of one "
-        f"question's ({rules.MIN_QUESTION_TOKENS}+ tokens each). Renamed variables, reformatting,"
-        " moved cells, comments and prints do not hide a copy; two students who follow the "
-        "lecture closely can look alike.</p>",
+        "counts: the skeleton's, the lecture's and the built solution's code (the base), and "
+        f"code more than {rules.common_limit(comparison.documents)} submissions share, are left "
+        "out; renamed variables, reformatting, moved cells, comments, prints, keyword order, "
+        "<code>Sequential([...])</code> or <code>.add()</code>, comprehensions or loops and "
+        "small helper functions do not change what is compared. A pair is flagged when "
+        f"{rules.FLAG_OVERALL:.0%} of one notebook's own code is in the other "
+        f"({rules.MIN_OVERALL_TOKENS}+ tokens), when {rules.MIN_SHARED_TOKENS}+ tokens of their "
+        f"own are shared, when {rules.FLAG_QUESTION:.0%} of one question's code matches "
+        f"({rules.MIN_QUESTION_TOKENS}+ tokens), or when {rules.IDENTICAL_QUESTIONS}+ questions "
+        "are each identical.</p>",
     ]
     if skipped:
-        parts.append("<h2>Not compared, or not in full</h2><ul>")
+        parts.append(f"<details><summary>{len(skipped)} files not compared, or not in full"
+                     "</summary><ul>")  # fmt: skip
         parts += [f"<li>{e(line)}</li>" for line in skipped]
-        parts.append("</ul>")
+        parts.append("</ul></details>")
     parts.append(
-        "<h2>Pairs, most similar first</h2><table><tr><th>#</th><th>student A</th>"
-        "<th>student B</th><th>score</th><th>whole notebook</th><th>flag</th></tr>"
+        f"<h2>Pairs, most similar first (top {len(detailed)})</h2><table class=rank><tr>"
+        "<th>#</th><th>student A</th><th>student B</th><th>score</th><th>own code shared</th>"
+        "<th>flag</th></tr>"
     )
     for rank, pair in enumerate(detailed, start=1):
         parts.append(
             f'<tr{" class=flagged" if pair.flagged else ""}><td><a href="#pair-{rank}">{rank}'
             f"</a></td><td>{e(pair.a.label)}</td><td>{e(pair.b.label)}</td>"
-            f"<td>{pair.score:.0%}</td><td>{pair.overall:.0%}</td>"
+            f"<td>{pair.score:.0%}</td><td>{pair.overall:.0%} "
+            f"({min(pair.matched_a, pair.matched_b)} tokens)</td>"
             f"<td>{e('; '.join(pair.reasons))}</td></tr>"
         )
-    parts.append("</table>")
+    parts.append("</table><h2>The pairs (click to open)</h2>")
     for rank, pair in enumerate(detailed, start=1):
         parts.append(_pair_section(rank, pair, comparison.passages(pair)))
     style = (
-        "body{max-width:90em}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
-        "padding:.25em .6em;vertical-align:top}tr.flagged td{background:#fff4e5}"
-        ".side{display:grid;grid-template-columns:1fr 1fr;gap:1em}"
-        "pre.code{white-space:pre;overflow-x:auto;font-size:.85em}mark{background:#ffe08a}"
+        "body{max-width:90em;overflow-wrap:anywhere}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:.2em .5em;vertical-align:top}"
+        "tr.flagged td{background:#fff4e5}details{margin:.3em 0;border:1px solid #ddd;"
+        "padding:.2em .5em}details.flagged>summary{background:#fff4e5}summary{cursor:pointer}"
+        ".side{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1em}"
+        "pre.code{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.85em;margin:0}"
+        "mark{background:#ffe08a}.bar{display:inline-block;height:.8em;background:#d9822b;"
+        "vertical-align:middle}.track{display:inline-block;width:10em;background:#eee;"
+        "margin-right:.5em}"
     )
     body = f"<style>{style}</style>" + "".join(parts)
     atomic_write_text(path, page(f"{title}: similarity", body))
@@ -120,17 +135,21 @@ def _pair_section(rank: int, pair: PairScore, passages: list[Passage]) -> str:
     cells_a = {c.index: c for c in pair.a.cells}
     cells_b = {c.index: c for c in pair.b.cells}
     parts = [
-        f'<h2 id="pair-{rank}">{rank}. {e(pair.a.label)} and {e(pair.b.label)}</h2>',
-        f"<p>score {pair.score:.0%}; whole notebook {pair.overall:.0%} "
-        f"({pair.matched_a} and {pair.matched_b} tokens match)"
-        + (f"; <strong>flagged: {e('; '.join(pair.reasons))}</strong>" if pair.flagged else "")
-        + f"</p><p>files: {e(pair.a.file)} and {e(pair.b.file)}</p>",
+        f'<details id="pair-{rank}"{" class=flagged" if pair.flagged else ""}><summary>'
+        f"{rank}. {e(pair.a.label)} and {e(pair.b.label)}: {pair.score:.0%}"
+        + (f" <strong>flagged: {e('; '.join(pair.reasons))}</strong>" if pair.flagged else "")
+        + "</summary>",
+        f"<p>whole notebook {pair.overall:.0%} ({pair.matched_a} and {pair.matched_b} tokens of "
+        f"their own match); files: {e(pair.a.file)} and {e(pair.b.file)}</p>",
     ]
     if pair.questions:
         parts.append("<table><tr><th>question</th><th>its code matching</th><th>tokens</th></tr>")
         for question, (similarity, size) in sorted(pair.questions.items()):
-            parts.append(f"<tr><td><code>{e(question)}</code></td><td>{similarity:.0%}</td>"
-                         f"<td>{size}</td></tr>")  # fmt: skip
+            width = round(100 * similarity)
+            parts.append(
+                f"<tr><td><code>{e(question)}</code></td><td><span class=track><span class=bar "
+                f'style="width:{width}%"></span></span>{similarity:.0%}</td><td>{size}</td></tr>'
+            )
         parts.append("</table>")
     for passage in passages:
         a, b = cells_a[passage.cell_a], cells_b[passage.cell_b]
@@ -140,6 +159,7 @@ def _pair_section(rank: int, pair: PairScore, passages: list[Passage]) -> str:
             + _code(pair.b.label, b.index, b.question, b.source, passage.lines_b)
             + "</div>"
         )
+    parts.append("</details>")
     return "".join(parts)
 
 

