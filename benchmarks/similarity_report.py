@@ -617,6 +617,9 @@ def main() -> None:
             shutil.copy(work / "similarity.html", args.html)
         flagged = {frozenset((p.a.key, p.b.key)) for p in comparison.pairs if p.flagged}
         false = flagged - planted
+        copied = {
+            key for pair in planted for key in pair if key >= f"s{len(batch) - args.copies:04d}"
+        }
         empty = {k for k in planted if k & followers}  # a copy of the lecture's code: all base
         planted -= empty
         print(
@@ -638,6 +641,12 @@ def main() -> None:
             f"{sum(1 for p in false if p <= followers)})"
         )
         scores = {frozenset((p.a.key, p.b.key)): p for p in comparison.pairs}
+        honest = [p for k, p in scores.items() if k not in planted and not k & copied]
+        print(
+            "  largest honest pair (where the limits come from): "
+            f"{max((min(p.matched_a, p.matched_b) for p in honest), default=0)} own tokens "
+            f"shared; {max((len(p.identical) for p in honest), default=0)} identical questions"
+        )
         for key in sorted(planted - flagged, key=sorted):
             pair = scores.get(key)
             print(
