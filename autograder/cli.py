@@ -167,7 +167,9 @@ def _parser() -> argparse.ArgumentParser:
     similar.add_argument("--term", help="the term whose skeleton is subtracted (default: current)")
 
     export = verb("export", "write grades as the LMS's import file")
-    export.add_argument("--to", help="the file to write (an LMS's import file; required)")
+    export.add_argument(
+        "--to", metavar="FILE", help="the file to write (an LMS's import file; required)"
+    )
     export.add_argument("--out", dest="to", help=argparse.SUPPRESS)  # the older spelling
     export.add_argument(
         "--format", required=True, choices=("canvas", "moodle", "gradescope", "csv")
