@@ -190,10 +190,46 @@ def test_similarity_report_renders_its_passages_as_text_and_runs_nothing(browser
     assert page.locator("script").count() == 0 and page.locator("img").count() == 0
     assert all(u.startswith(("file://", "data:")) for u in requests), requests
     body = page.inner_text("body")
-    assert "<script>document.title='pwned'</script>" in body and "张伟" in body
+    assert "张伟" in body
     assert "Word2vec <b>: similarity" in page.locator("h1").inner_text()
     assert page.locator("mark").count() >= 3  # the matched lines, highlighted on both sides
     page.click("a[href='#pair-1']")  # the ranked table links to the pair's passages
     assert page.url.endswith("#pair-1")
-    sides = page.locator("#pair-1 ~ .side").first.locator("pre")
+    page.click("#pair-1 > summary")  # each pair is folded until opened
+    sides = page.locator("#pair-1 .side").first.locator("pre")
     assert sides.count() == 2 and "enumerate(sentence)" in sides.nth(1).inner_text()
+    assert "<script>document.title='pwned'</script>" in page.inner_text("body")  # opened: text
+
+
+@pytest.mark.slow
+def test_similarity_report_of_300_students_stays_short_and_inside_the_window(browser, tmp_path):
+    """#29: the benchmark's class of 300 (copies among them): the top pairs folded, the page a
+    few screens tall at 1280 px and nothing wider than the window, even with a pair opened."""
+    import importlib.util
+    import time
+
+    from autograder.similarity.main import similarity_report
+
+    spec = importlib.util.spec_from_file_location(
+        "similarity_bench", Path(__file__).parent.parent / "benchmarks" / "similarity_report.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    (tmp_path / "in").mkdir()
+    bench.make_class(tmp_path / "in", 300, 20, seed=3)
+    comparison = similarity_report([tmp_path / "in"], assignment="mlp", out=tmp_path,
+                                   term="unbuilt")  # fmt: skip
+    assert any(p.flagged for p in comparison.pairs)
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    started = time.monotonic()
+    page.goto((tmp_path / "similarity.html").as_uri())
+    page.wait_for_load_state("load")
+    print(f"rendered in {time.monotonic() - started:.2f} s")  # a figure, not a limit
+    height = page.evaluate("document.documentElement.scrollHeight")
+    wide = "document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    assert height < 5 * 800, height
+    assert not page.evaluate(wide)
+    assert page.locator("details").count() >= 20 and page.locator("details[open]").count() == 0
+    page.click("#pair-1 > summary")
+    assert page.locator("#pair-1 .side").count() >= 1 and not page.evaluate(wide)
+    assert page.locator("#pair-1 .bar").count() >= 1  # the per-question bars
