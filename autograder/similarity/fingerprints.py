@@ -109,11 +109,12 @@ def notebook_tokens(
         if given[number]:
             out.append([])
             continue
-        if tree is None:
+        canonical = normalise.units(tree, ctx) if tree is not None else None
+        if canonical is None:
             out.append(normalised(raws[number] if raws else raw_tokens(code)))
             continue
         found: list[Token] = []
-        for unit in normalise.units(tree, ctx):
+        for unit in canonical:
             found += [Token(t.text, unit.first, unit.last)
                       for t in normalised(_unit_tokens(unit.text))]  # fmt: skip
             if len(found) >= MAX_TOKENS:

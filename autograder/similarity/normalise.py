@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 LIB = "_lib_"  # the one spelling of a library name; kept by the tokenizer
 MAX_HELPER_STATEMENTS = 20
 MAX_INLINE_DEPTH = 3
-MAGIC = re.compile(r"^(\s*)[%!].*$", re.MULTILINE)
+MAGIC = re.compile(r"^([ \t]*)[%!].*$", re.MULTILINE)  # not \s*: lines of spaces, quadratic
+MAX_INLINED_NODES = 50_000  # of one notebook: a hostile helper nest costs seconds, no more
 KNOWN_MODULES = frozenset({"np", "numpy", "pd", "pandas", "tf", "tensorflow", "keras", "layers",
                            "models", "plt", "matplotlib", "optimizers", "callbacks", "losses",
                            "activations", "metrics", "utils", "nltk", "hub"})  # fmt: skip
@@ -54,6 +55,7 @@ class Context:
     helpers: dict[str, ast.FunctionDef] = field(default_factory=dict)
     library: set[str] = field(default_factory=set)  # names bound to a library (module or object)
     used: set[str] = field(default_factory=set)  # names read anywhere
+    budget: int = MAX_INLINED_NODES  # tree nodes inlining may still add
 
 
 def parse(code: str) -> ast.Module | None:
@@ -117,17 +119,16 @@ def context(trees: list[ast.Module], *, protected: frozenset[str]) -> Context:
     return found
 
 
-def units(tree: ast.Module, ctx: Context) -> list[Unit]:
-    """The cell in canonical form, as units."""
+def units(tree: ast.Module, ctx: Context) -> list[Unit] | None:
+    """The cell in canonical form, as units; None where it cannot be (nested too deep)."""
     try:
         body = _Canonical(ctx).block(tree.body, depth=0)
         out: list[Unit] = []
         for node in body:
             _emit(node, out)
         return out
-    except (RecursionError, ValueError, TypeError, AttributeError):
-        return [Unit(ast.unparse(node), node.lineno, node.end_lineno or node.lineno)
-                for node in tree.body]  # fmt: skip
+    except (RecursionError, ValueError, TypeError, AttributeError, MemoryError):
+        return None
 
 
 def _inlinable(node: ast.FunctionDef, protected: frozenset[str]) -> bool:
@@ -150,6 +151,14 @@ def _inlinable(node: ast.FunctionDef, protected: frozenset[str]) -> bool:
     if returns > 1 or (returns == 1 and not isinstance(node.body[-1], ast.Return)):
         return False
     return True
+
+
+def _size(node: ast.AST) -> int:
+    return sum(1 for _ in ast.walk(node))
+
+
+def _uses(function: ast.FunctionDef, name: str) -> int:
+    return sum(1 for n in ast.walk(function) if isinstance(n, ast.Name) and n.id == name)
 
 
 def _sequential(call: ast.expr) -> list[ast.expr] | None:
@@ -264,6 +273,12 @@ class _Canonical:
             values[kw.arg] = kw.value
         if set(values) != set(params):
             return None
+        cost = _size(node) + sum(
+            _size(value) * _uses(node, name) for name, value in values.items()
+        )  # what substituting adds, at most
+        if cost > self.ctx.budget:
+            return None
+        self.ctx.budget -= cost
         return node, values
 
     def block(self, body: list[ast.stmt], *, depth: int) -> list[ast.stmt]:

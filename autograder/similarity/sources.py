@@ -19,9 +19,9 @@ from autograder.grade import intake
 from autograder.grade.identity import newest_first
 from autograder.results import Identity
 from autograder.similarity.fingerprints import (
-    K,
     MAX_TOKENS,
     Fingerprint,
+    K,
     Token,
     all_hashes,
     kgram_hashes,

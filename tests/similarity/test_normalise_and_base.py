@@ -151,3 +151,22 @@ def test_the_wrong_assignment_and_an_unbuilt_term_are_errors(tmp_path, capsys, m
                      "--term", "2031-spring", "--out", str(tmp_path / "out")])  # fmt: skip
     err = capsys.readouterr().err
     assert code != 0 and "autograder build --term 2031-spring --assignment word2vec" in err
+
+
+def test_a_hostile_nest_of_helpers_costs_a_bounded_amount():
+    """Inlining never adds more than MAX_INLINED_NODES to a notebook: a helper that doubles its
+    argument called inside itself 40 deep (2**40 copies) or a three-level nest called 2,000
+    times is compared as far as the budget goes, then as the calls it holds."""
+    from autograder.similarity import normalise
+    from autograder.similarity.fingerprints import MAX_TOKENS
+
+    doubling = "def f(a):\n    return a + a\n\nx = " + "f(" * 40 + "1" + ")" * 40
+    nest = (
+        "def h2(a):\n" + "    a = a + 1\n" * 19 + "    return a\n"
+        "def h1(a):\n" + "    a = h2(a)\n" * 19 + "    return a\n" + "x = h1(1)\n" * 2000
+    )
+    for code in (doubling, nest):
+        tree = normalise.parse(code)
+        ctx = normalise.context([tree], protected=frozenset())
+        assert normalise.units(tree, ctx) is not None and ctx.budget >= 0
+        assert 0 < len(notebook_tokens([code])[0]) <= MAX_TOKENS
