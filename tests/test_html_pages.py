@@ -146,6 +146,7 @@ def test_summary_reads_the_class_right_after_grading_with_a_manual_question_pend
     assert {"grade", "auto-graded", "status", "reason"} <= set(headers)
     assert "1 / 5" in body and "5 / 5" in body  # each student's auto-graded points
     assert "1 cell(s) failed" in body  # the reason column
+    assert f"autograder tally -a demo --from {folder}" in body  # what to run once scored
     page.click("a[href='#status-graded']")
     assert page.locator("#status-graded ~ ul").first.locator("a").count() == 2
     link.click()

@@ -13,11 +13,13 @@ from __future__ import annotations
 import base64
 import functools
 import math
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import Markup
 
+from autograder import paths
 from autograder.files import atomic_write_text
 from autograder.grade.feedback import QuestionInfo, page, points_text
 from autograder.grade.pages import render
@@ -101,7 +103,11 @@ def write_summary(out: Path, book: Gradebook, questions: list[QuestionInfo]) -> 
     stats = question_stats(book, questions)
     summary_plot(plot, book, stats)
     similarity = (out / "similarity.html").is_file()
-    page_text = summary_page(book, stats, plot.read_bytes(), similarity=similarity)
+    tally_command = f"autograder tally -a {book.assignment.name}"
+    if out.resolve() != (paths.GRADES_DIR / book.assignment.name).resolve():
+        tally_command += f" --from {shlex.quote(str(out))}"
+    page_text = summary_page(book, stats, plot.read_bytes(), similarity=similarity,
+                             tally_command=tally_command)  # fmt: skip
     atomic_write_text(out / "summary.html", page_text)
 
 
@@ -229,7 +235,12 @@ to grade: {{ q.to_grade }}</a>{{ ";" if not loop.last }}
 
 
 def summary_page(
-    book: Gradebook, stats: list[QuestionStats], png: bytes, *, similarity: bool = False
+    book: Gradebook,
+    stats: list[QuestionStats],
+    png: bytes,
+    *,
+    similarity: bool = False,
+    tally_command: str = "",
 ) -> str:
     title = f"{book.assignment.title or book.assignment.name}: class summary"
     students = [_student_row(g) for g in book.grades]
@@ -243,7 +254,7 @@ def summary_page(
         to_grade=[q for q in stats if q.manual and q.to_grade], stats=stats,
         similarity=similarity, plot_label=plot_label, pts=points_text,
         plot_src=Markup("data:image/png;base64," + base64.b64encode(png).decode()),
-        tally_command=f"autograder tally --assignment {name}",
+        tally_command=tally_command or f"autograder tally -a {name}",
     )  # fmt: skip
     return page(title, body)
 
