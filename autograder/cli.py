@@ -165,6 +165,12 @@ def _parser() -> argparse.ArgumentParser:
         help="count the published solution's code as given, like the skeleton's",
     )
     similar.add_argument("--term", help="the term whose skeleton is subtracted (default: current)")
+    similar.add_argument(
+        "--base",
+        nargs="+",
+        metavar="FILE",
+        help="more code that is everyone's, subtracted like the lecture's (.ipynb, .py, .md)",
+    )
 
     export = verb("export", "write grades as the LMS's import file")
     export.add_argument(
