@@ -63,3 +63,23 @@ def test_the_result_keeps_the_cell_and_reads_old_results_without_it() -> None:
         data["extra_data"]["kit"]["stopped_in"] = bad
         with pytest.raises(Exception, match="not a kit result"):
             SubmissionResult.from_gradescope(data)
+
+
+@pytest.mark.slow
+def test_a_run_killed_for_memory_names_the_cell_it_was_in(tmp_path) -> None:
+    """End to end: the memory bomb (its third code cell allocates until killed) is stopped by
+    the kernel, and its feedback names that cell once, at the top."""
+    from conftest import SUBMISSIONS
+
+    from autograder.grade.pipeline import grade_batch
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "memory_bomb.ipynb").write_bytes(
+        (SUBMISSIONS / "adversarial" / "memory_bomb.ipynb").read_bytes()
+    )
+    (result,) = grade_batch([inputs], assignment="mlp", out=tmp_path / "out", progress=False)
+    assert result.status == Status.MEMORY and result.stopped_in == 2
+    text = (tmp_path / "out" / "feedback" / f"{result.submission}.md").read_text()
+    assert "your code cell 3 used more memory than the limit" in text
+    assert text.count(result.reason) == 1
