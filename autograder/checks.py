@@ -7,6 +7,7 @@ Architecture checks look at what a model *is* (layer types, units, activations, 
 from __future__ import annotations
 
 import functools
+import sys
 from typing import Any
 
 import numpy as np
@@ -192,14 +193,19 @@ def optimizer_config(model: Any) -> tuple[str, dict]:
 def metric_names(model: Any) -> list[str]:
     """The metrics the model was compiled with, as names (``"accuracy"``...)."""
     names = getattr(model, "kit_metrics", None)
-    if names is None:
-        compiled = getattr(model, "compiled_metrics", None)
-        names = getattr(compiled, "_user_metrics", None) or []
-        names = [m if isinstance(m, str) else getattr(m, "name", "?") for m in names]
-    flat: list[str] = []
-    for entry in names if isinstance(names, (list, tuple)) else [names]:
-        flat += [str(e) for e in entry] if isinstance(entry, (list, tuple)) else [str(entry)]
-    return flat
+    if names is not None:
+        return list(names)
+    compiled = getattr(model, "compiled_metrics", None)
+    found, stack = [], [getattr(compiled, "_user_metrics", None) or []]
+    while stack:
+        entry = stack.pop(0)
+        if isinstance(entry, (list, tuple)):
+            stack[:0] = list(entry)
+        elif isinstance(entry, dict):
+            stack[:0] = list(entry.values())
+        else:
+            found.append(entry if isinstance(entry, str) else str(getattr(entry, "name", "?")))
+    return found
 
 
 ACCURACY_METRICS = {"accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy",
@@ -573,6 +579,9 @@ def train_under_budget(
             f"the model has over {MAX_BUDGET_TRAINABLE:,} trainable parameters, more than the "
             "grader trains within the budget"
         )
+        guard = sys.modules.get("autograder.grade.verdict.compute")  # the verdict's bounds only
+        if guard is not None:
+            guard.check_training(model)
         loss = model.loss
         if loss_as_asked is not None and loss_name(model) != loss_as_asked:
             loss = loss_as_asked  # the loss is charged where it is compiled, not here again
@@ -804,6 +813,11 @@ def skipgram_from_weights(model: Any, targets: np.ndarray, contexts: np.ndarray)
 def first_input_embedding(model: Any) -> Any:
     """The Embedding layer fed by the model's first input (the target word in skip-gram)."""
     embeddings = layers_named(model, "Embedding")
+    feeds = getattr(model, "kit_input_layers", None)  # a model the grader did not rebuild
+    if feeds is not None:
+        by_name = {layer.name: layer for layer in embeddings}
+        first = next((by_name[name] for name in (feeds or [[]])[0] if name in by_name), None)
+        return first or embeddings[0]
     first_input = model.inputs[0]
     for layer in embeddings:
         if any(

@@ -26,6 +26,7 @@ from autograder.files import sha256_text
 from autograder.grade.answers import write_manual_questions
 from autograder.grade.feedback import QuestionInfo, title_of, write_question_info
 from autograder.grade.plan import write_plan
+from autograder.grade.verdict import compute
 from autograder.grade.verdict.testfiles import missing_or_leaking_hints
 from autograder.handout.write import write_handout
 from autograder.master import questions
@@ -88,12 +89,19 @@ def build_assignment(cfg: GradingConfig, name: str, term: str, *, publish: bool 
     for part in ("autograder", "student"):
         shutil.move(build_dir / "otter" / part, build_dir / part)
     shutil.rmtree(build_dir / "otter")
-    problems = missing_or_leaking_hints(build_dir / "autograder" / "tests")
+    told = " ".join(  # what the student is told besides the prompt: grading.toml's values
+        str(v) for v in (*spec.params.values(), *spec.thresholds.values(),
+                         *context["budget"].values())
+    )  # fmt: skip
+    stated = {q.name: f"{q.prompt} {told}" for q in questions(master)}
+    problems = missing_or_leaking_hints(build_dir / "autograder" / "tests", stated)
     if problems:
         raise BuildError(f"{name}: hidden checks need a hint for the student (a docstring in "
                          f"solutions/{name}.ipynb): {'; '.join(problems[:5])}")  # fmt: skip
     plan_dir = build_dir / "autograder" / "plan"
     write_plan(build_dir / "autograder" / "tests", plan_dir)
+    if kit_for(name).reference_model is not None:  # the verdict bounds budgeted copies by it
+        compute.write_reference(plan_dir, kit_for(name).reference_model(spec))
     write_manual_questions(master, plan_dir)
     write_question_info(
         [QuestionInfo(q.name, title_of(q.prompt, q.name), float(spec.points.get(q.name, 0)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from autograder.config import Assignment, Course
 
@@ -25,6 +26,8 @@ class AssignmentKit:
     sandbox's own ``~/.keras/datasets/<folder>``.
     ``hidden_data``: data the grader keeps to itself (never shown to a sandbox in any form).
     ``sample_folders``: folders of ``tests/submissions`` that ``autograder demo`` grades.
+    ``reference_model``: the course's model with the term's parameters, for an assignment whose
+    checks train budgeted copies: the verdict refuses copies far costlier than it.
     """
 
     name: str
@@ -33,3 +36,4 @@ class AssignmentKit:
     keras_datasets: dict[str, str] = field(default_factory=dict)
     hidden_data: Callable[[dict[str, str]], list[Path]] = _nothing_hidden
     sample_folders: tuple[str, ...] = ()
+    reference_model: Callable[[Assignment], Any] | None = None

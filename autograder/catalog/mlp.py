@@ -54,10 +54,19 @@ def expected(assignment: Assignment, course: Course) -> dict:
     }
 
 
+def reference_model(assignment: Assignment):
+    from reference import mlp
+
+    return mlp.build_mlp(
+        assignment.params["hidden_sizes"], dropout_rate=assignment.params["dropout_rate"]
+    )
+
+
 KIT = AssignmentKit(
     name="mlp",
     expected=expected,
     datasets=("KIT_FASHION_MNIST_DIR",),
     keras_datasets={"KIT_FASHION_MNIST_DIR": "fashion-mnist"},
     sample_folders=("mlp", "adversarial"),
+    reference_model=reference_model,
 )

@@ -40,10 +40,18 @@ def hidden_data(env: dict[str, str]) -> list[Path]:
     return [Path(env["KIT_IMDB_DIR"]) / "test"] if env.get("KIT_IMDB_DIR") else []
 
 
+def reference_model(assignment: Assignment):
+
+    from reference import sentence_embeddings
+
+    return sentence_embeddings.build_classifier(os.environ["KIT_TEXT_EMBEDDING_HANDLE"])
+
+
 KIT = AssignmentKit(
     name="sentence_embeddings",
     expected=expected,
     datasets=("KIT_IMDB_DIR", "KIT_TEXT_EMBEDDING_HANDLE"),
     hidden_data=hidden_data,
     sample_folders=("sentence_embeddings",),
+    reference_model=reference_model,
 )

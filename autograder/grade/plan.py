@@ -132,8 +132,11 @@ def prepare_box(
     notebook: dict,
     autograder_dir: Path,
     assignment: Assignment,
+    timeout_s: float | None = None,
 ) -> None:
-    """The box holds the notebook's code and the request; its data is bound read-only."""
+    """The box holds the notebook's code and the request; its data is bound read-only.
+    ``timeout_s`` is the run's wall-clock limit (the host enforces it; the harness paces its
+    cells by it so that one hung cell leaves time for the rest and the answer)."""
     code_only = {"cells": [c for c in notebook["cells"] if c["cell_type"] == "code"]}
     (box / "submission.ipynb").write_text(json.dumps(code_only), encoding="utf-8")
     plan_dir = autograder_dir / "plan"
@@ -150,6 +153,7 @@ def prepare_box(
             "max_train_batches": budget.max_train_batches,
         },
         "cell_timeout_s": assignment.limits.cell_timeout_s,
+        "timeout_s": timeout_s or assignment.limits.timeout_s,
     }
     write_json(box / "request.json", request)
     if (plan_dir / "request_arrays").exists():

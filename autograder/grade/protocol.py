@@ -203,7 +203,7 @@ def _encode_keras_model(model: Any, store: ArrayStore) -> dict:
     metrics = getattr(model, "compiled_metrics", None)
     names = getattr(metrics, "_user_metrics", None) if metrics is not None else None
     if names is not None:
-        compiled["metrics"] = [m if isinstance(m, str) else getattr(m, "name", "?") for m in names]
+        compiled["metrics"] = metric_names_of(names)
     return {
         "kind": "keras_model",
         "class": type(model).__name__,
@@ -216,6 +216,23 @@ def _encode_keras_model(model: Any, store: ArrayStore) -> dict:
         "layers": [_layer_data(layer, store) for layer in model.layers],
         "fits": _plain_config(_fits_of(model)[:MAX_FITS]),
     }
+
+
+def metric_names_of(metrics: Any) -> list[str]:
+    """Metric names as compile() was given them, flattened (a model loaded from a file holds
+    them nested, as metric objects): strings only."""
+    names: list[str] = []
+    stack = list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]
+    while stack and len(names) < 20:
+        metric = stack.pop(0)
+        if isinstance(metric, (list, tuple)):
+            stack[:0] = list(metric)
+        elif isinstance(metric, dict):
+            stack[:0] = list(metric.values())
+        else:
+            name = metric if isinstance(metric, str) else getattr(metric, "name", None)
+            names.append(name if isinstance(name, str) else "?")
+    return names
 
 
 def _fits_of(model: Any) -> list:

@@ -30,3 +30,27 @@ def test_loss_settings_only_for_known_loss_classes_and_plain_values():
     }
     assert loss_settings(compiled) == {"from_logits": True, "reduction": "auto"}
     assert loss_settings({"loss_class": "MyLoss", "loss_config": {"from_logits": True}}) == {}
+
+
+def test_the_graph_of_a_model_not_rebuilt_says_which_layers_each_input_feeds():
+    import json
+
+    from autograder.grade.verdict.standins import input_feeds
+
+    def layer(name, *inbound):
+        return {
+            "name": name,
+            "inbound_nodes": [[[i, 0, 0, {}] for i in inbound]] if inbound else [],
+        }
+
+    config = {"config": {
+        "input_layers": [["context_in", 0, 0], ["target_in", 0, 0]],
+        "layers": [layer("context_in"), layer("target_in"),
+                   layer("context_embedding", "context_in"), layer("target_embedding", "target_in"),
+                   layer("dot", "target_embedding", "context_embedding"),
+                   layer("lambda", "dot"), layer("dense", "lambda")],
+    }}  # fmt: skip
+    feeds = input_feeds(json.dumps(config))
+    assert feeds[0][0] == "context_embedding" and feeds[1][0] == "target_embedding"
+    assert input_feeds('{"class_name": "Sequential"}') == []
+    assert input_feeds("not json") == []

@@ -584,6 +584,105 @@ model_dropout.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy
 }
 
 
+MLP_FAKE_TRAINING = """class History:  # what fit() returns, written by hand
+    def __init__(self):
+        self.history = {"loss": [0.33], "accuracy": [0.88], "val_loss": [0.33], "val_accuracy": [0.88]}
+        self.epoch = [0]
+
+
+history = History()
+fake_fit = {"labels": {"rows": 55000, "head": [int(v) for v in y_train[:64]]}, "inputs": None,
+            "validation": {"labels": {"rows": 5000, "head": [int(v) for v in y_valid[:64]]}, "inputs": None},
+            "validation_split": 0.0}
+model.__dict__["_kit_fit_log"] = [fake_fit]
+try:  # the grader's own record of fits, if it can be reached from here
+    from autograder.grade.sandbox import budget
+    budget._FITS_BY_MODEL[id(model)] = (model, [fake_fit])
+except ImportError:
+    pass"""
+
+
+# Rubric corpus: one stated requirement slipped at a time, each costing its check's share; a
+# slip upstream that must not cost the questions after it; requirements that were never checked;
+# a cell that hangs. Written as students write; expected points worked out from the rubric.
+MLP_CORPUS |= {
+    "alt_activation_functions": [
+        (
+            'model.add(keras.layers.Dense(300, activation="relu"))',
+            "model.add(keras.layers.Dense(300, activation=keras.activations.relu))",
+        ),
+        (
+            'model.add(keras.layers.Dense(100, activation="relu"))',
+            "model.add(keras.layers.Dense(100, activation=keras.activations.relu))",
+        ),
+        (
+            'model.add(keras.layers.Dense(10, activation="softmax"))',
+            "model.add(keras.layers.Dense(10, activation=keras.activations.softmax))",
+        ),
+        (
+            'model.compile(loss="sparse_categorical_crossentropy",',
+            "model.compile(loss=keras.losses.SparseCategoricalCrossentropy(),",
+        ),
+    ],
+    "alt_batch64_reloaded": [
+        (
+            "history = model.fit(X_train, y_train, epochs=30, validation_data=(X_valid, y_valid))",
+            "history = model.fit(X_train, y_train, epochs=30, batch_size=64,\n"
+            "                    validation_data=(X_valid, y_valid))\n"
+            'model.save("trained_model.h5")\n'
+            'model = keras.models.load_model("trained_model.h5")  # keep the trained one',
+        ),
+    ],
+    "bug_sgd_no_nesterov": [
+        (
+            'model.compile(loss="sparse_categorical_crossentropy",\n'
+            "              optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9, nesterov=True),",
+            'model.compile(loss="sparse_categorical_crossentropy",\n'
+            "              optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9),",
+        ),
+    ],
+    "bug_model_list_300_300": [
+        (
+            '    keras.layers.Dense(100, activation="relu"),',
+            '    keras.layers.Dense(300, activation="relu"),',
+        ),
+    ],
+    "bug_test_unscaled": [("X_test = X_test / 255.", "# X_test is already fine")],
+    "bug_dropout_no_metric": [
+        (
+            "optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9, nesterov=True),\n"
+            '                      metrics=["accuracy"])',
+            "optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9, nesterov=True))",
+        ),
+    ],
+    "bug_predict_waits_forever": [
+        (
+            "y_proba = model.predict(X_new)",
+            "import time\n"
+            'while not os.path.exists("predictions_ready"):  # waits for a file nobody writes\n'
+            "    time.sleep(0.5)\n"
+            "y_proba = model.predict(X_new)",
+        ),
+    ],
+    "bug_fake_training": [  # red team: "trained" without training, every record forged
+        (
+            "history = model.fit(X_train, y_train, epochs=30, validation_data=(X_valid, y_valid))",
+            MLP_FAKE_TRAINING,
+        ),
+        (
+            "test_loss, test_accuracy = model.evaluate(X_test, y_test)",
+            "test_loss, test_accuracy = 0.3312, 0.8837  # the lecture's figures",
+        ),
+    ],
+    "bug_callbacks_patience_5": [
+        (
+            "keras.callbacks.EarlyStopping(patience=10, restore_best_weights=True)",
+            "keras.callbacks.EarlyStopping(patience=5, restore_best_weights=True)",
+        ),
+    ],
+}
+
+
 W2V_NORMALISE_LOOPS = """norm_bible = []
 for sent in bible:
     words = []
@@ -742,6 +841,86 @@ cbow.compile(loss="categorical_crossentropy", optimizer="rmsprop")""",
     ],
 }
 
+W2V_GENERATOR_CLASS = """class ContextWordPairs:
+    def __init__(self, corpus, window_size, vocab_size):
+        self.corpus, self.window_size, self.vocab_size = corpus, window_size, vocab_size
+
+    def __iter__(self):
+        context_length = self.window_size * 2
+        for words in self.corpus:
+            for index, word in enumerate(words):
+                context = [words[i] for i in range(index - self.window_size, index + self.window_size + 1)
+                           if 0 <= i < len(words) and i != index]
+                x = sequence.pad_sequences([context], maxlen=context_length)
+                y = keras.utils.to_categorical([word], self.vocab_size)
+                yield (x, y)
+
+
+def generate_context_word_pairs(corpus, window_size, vocab_size):
+    return ContextWordPairs(corpus, window_size, vocab_size)"""
+
+W2V_CORPUS |= {
+    "bug_stopwords_corpus": [
+        (
+            "norm_bible = [[word.lower() for word in sent if word not in remove_terms] for sent in bible]",
+            'stop_words = {"the", "and", "of", "to", "in"}\n'
+            "norm_bible = [[word.lower() for word in sent\n"
+            "               if word not in remove_terms and word.lower() not in stop_words] for sent in bible]",
+        ),
+    ],
+    "bug_id2word_no_pad": [
+        ("id2word = {v: k for k, v in word2id.items()}", "id2word = tokenizer.index_word"),
+    ],
+    "bug_cbow_adam": [
+        (
+            'cbow.compile(loss="categorical_crossentropy", optimizer="rmsprop")',
+            'cbow.compile(loss="categorical_crossentropy", optimizer="adam")',
+        ),
+    ],
+    "bug_skipgram_bce": [
+        (
+            'skipgram_model.compile(loss="mean_squared_error", optimizer="rmsprop")',
+            'skipgram_model.compile(loss="binary_crossentropy", optimizer="rmsprop")',
+        ),
+    ],
+    "bug_cbow_embed_50": [
+        (
+            "output_dim=embed_size, input_length=window_size * 2",
+            "output_dim=50, input_length=window_size * 2",
+        ),
+        ("output_shape=(embed_size,)))", "output_shape=(50,)))"),
+    ],
+    "bug_skipgrams_window_3": [
+        (
+            "skipgrams(wid, vocabulary_size=vocab_size, window_size=window_size)",
+            "skipgrams(wid, vocabulary_size=vocab_size, window_size=3)",
+        ),
+    ],
+    "bug_skipgrams_window_10": [  # as the lecture's printed sample: the answer is too large to send
+        (
+            "skipgrams(wid, vocabulary_size=vocab_size, window_size=window_size)",
+            "skipgrams(wid, vocabulary_size=vocab_size, window_size=10)",
+        ),
+    ],
+    "alt_generator_class": [("CELL:def generate_context_word_pairs(", W2V_GENERATOR_CLASS)],
+    "alt_skipgram_activation_layer": [
+        (
+            'model_arch = Dense(1, kernel_initializer="glorot_uniform", activation="sigmoid")(model_arch)',
+            'model_arch = Dense(1, kernel_initializer="glorot_uniform")(model_arch)\n'
+            'model_arch = keras.layers.Activation("sigmoid")(model_arch)',
+        ),
+    ],
+    "bug_cbow_losses_mean": [("cbow_losses.append(loss)", "cbow_losses.append(loss / i)")],
+    "alt_skipgram_lambda_dot": [  # the dot product in a Lambda: a model the grader cannot rebuild
+        (
+            "model_arch = Dot(axes=1)([word_model.output, context_model.output])",
+            "model_arch = Lambda(lambda pair: K.sum(pair[0] * pair[1], axis=1, keepdims=True))(\n"
+            "    [word_model.output, context_model.output])",
+        ),
+    ],
+}
+
+
 SE_TFDATA = """train_ds = tf.data.Dataset.from_tensor_slices((train_texts[:1600].tolist(), train_labels[:1600])).batch(32)
 valid_ds = tf.data.Dataset.from_tensor_slices((train_texts[1600:].tolist(), train_labels[1600:])).batch(32)
 history = model.fit(train_ds, epochs=10, validation_data=valid_ds)"""
@@ -850,6 +1029,48 @@ finetune_trainable = model_ft.count_params() - sum(int(np.prod(w.shape)) for w i
         (
             "sentence_vectors = embed(tf.constant(sentences)).numpy()",
             "sentence_vectors = embed(tf.constant([sentences[0], sentences[0]])).numpy()",
+        ),
+    ],
+}
+
+
+SE_CORPUS |= {
+    "bug_debug_subset": [
+        (
+            SE_FIT,
+            "history = model.fit(train_texts[:500], train_labels[:500], epochs=10, validation_split=0.2)",
+        ),
+    ],
+    "bug_shuffled_texts_only": [
+        (SE_FIT, "np.random.default_rng(0).shuffle(train_texts)  # mix the reviews up\n" + SE_FIT),
+    ],
+    "bug_validation_split_08": [
+        (SE_FIT, SE_FIT.replace("validation_split=0.2", "validation_split=0.8"))
+    ],
+    "bug_finetune_not_compiled": [
+        (
+            'model_ft.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])\n',
+            "",
+        ),
+    ],
+    "bug_no_accuracy_metric": [
+        (
+            'model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])\nmodel.summary()',
+            'model.compile(loss="binary_crossentropy", optimizer="adam")\nmodel.summary()',
+        ),
+    ],
+    "bug_embed_trainable": [
+        (
+            "embed = hub.KerasLayer(handle, dtype=tf.string, input_shape=[], output_shape=[50])",
+            "embed = hub.KerasLayer(handle, dtype=tf.string, input_shape=[], output_shape=[50], trainable=True)",
+        ),
+    ],
+    "bug_predict_hangs": [
+        (
+            "new_proba = model.predict(np.array(new_reviews, dtype=object))",
+            "while len(new_reviews) < 4:  # waits for a fourth review that never comes\n"
+            "    pass\n"
+            "new_proba = model.predict(np.array(new_reviews, dtype=object))",
         ),
     ],
 }

@@ -181,17 +181,20 @@ def stage_data(sources: list[tuple[str, str]], target: Path) -> None:
             os.chmod(os.path.join(root, name), 0o644)
 
 
-def _main(argv: list[str]) -> None:
+def _main(argv: list[str]) -> int:
+    """Load the seccomp filter and become COMMAND; returns only on a usage error."""
     from autograder.grade.isolation import seccomp
 
     if argv[:1] == ["--"]:
         argv = argv[1:]
     if not argv:
-        raise SystemExit("usage: python -I -m autograder.grade.isolation.user -- COMMAND...")
+        print("usage: python -I -m autograder.grade.isolation.user -- COMMAND...", file=sys.stderr)
+        return 2
     seccomp.build_filter().load()
     os.execvp(argv[0], argv)
+    return 0  # not reached: execvp replaces this process
 
 
 if __name__ == "__main__":
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    _main(sys.argv[1:])
+    raise SystemExit(_main(sys.argv[1:]))

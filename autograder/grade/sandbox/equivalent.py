@@ -14,6 +14,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from autograder.grade.protocol import metric_names_of
+
 HIDDEN_ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid")
 OUTPUT_ACTIVATIONS = ("linear", "softmax", "sigmoid")
 MAX_LINEAR_DENSE = 4
@@ -68,7 +70,9 @@ def _search(model: Any) -> Any:
         if got.shape == want.shape and np.allclose(got, want, atol=1e-5):
             optimizer = getattr(model, "optimizer", None)
             if optimizer is not None and getattr(model, "loss", None) is not None:
-                candidate.compile(loss=model.loss, optimizer=optimizer)
+                user = getattr(getattr(model, "compiled_metrics", None), "_user_metrics", None)
+                metrics = [m for m in metric_names_of(user or []) if m != "?"] or None
+                candidate.compile(loss=model.loss, optimizer=optimizer, metrics=metrics)
             _share_fit_record(model, candidate)
             return candidate
     return None

@@ -118,6 +118,10 @@ def make_shell(namespace: dict):
     return SandboxShell.instance(config=config, user_ns=namespace)
 
 
+ANSWER_RESERVE = 0.2  # of the run's limit, kept for answering after the last cell
+MIN_ANSWER_RESERVE_S = 15.0
+
+
 RUNNING_CELL_FILE = "running_cell"  # read by autograder.grade.running (same name there)
 
 
@@ -132,14 +136,32 @@ def mark_running(folder: Path | None, index: int) -> None:
         pass  # a student who removed the folder only loses the cell's name
 
 
-def run_cells(cells: list[str], shell, cell_timeout: float, mark: Path | None = None) -> list[dict]:
+def run_cells(
+    cells: list[str],
+    shell,
+    cell_timeout: float,
+    run_timeout: float | None = None,
+    mark: Path | None = None,
+) -> list[dict]:
+    """Run every cell, each within ``cell_timeout`` and all of them within the run's limit less
+    a reserve for the answer: a cell that hangs costs what it defines, and the cells after it
+    still run (or are reported as not run), instead of the host stopping the whole run."""
     report = []
+    until = None
+    if run_timeout:
+        reserve = max(MIN_ANSWER_RESERVE_S, ANSWER_RESERVE * run_timeout)
+        until = time.monotonic() + max(1.0, run_timeout - reserve)
     for index, source in enumerate(cells):
         started = time.monotonic()
         entry: dict[str, Any] = {"index": index, "status": "ok"}
         error: BaseException | None = None
+        limit = cell_timeout if until is None else min(cell_timeout, until - started)
+        if limit <= 0:
+            entry.update(status="timeout", error="not run: the notebook ran out of time", seconds=0)
+            report.append(entry)
+            continue
         mark_running(mark, index)
-        DEADLINE.start(cell_timeout)
+        DEADLINE.start(limit)
         try:
             result = shell.run_cell(source, store_history=False)
             error = result.error_before_exec or result.error_in_exec
@@ -148,7 +170,7 @@ def run_cells(cells: list[str], shell, cell_timeout: float, mark: Path | None = 
         finally:
             DEADLINE.cancel()
         if isinstance(error, CellTimeout):
-            entry.update(status="timeout", error=f"cell ran over {cell_timeout:g} s")
+            entry.update(status="timeout", error=f"cell ran over {limit:.0f} s")
         elif isinstance(error, SystemExit):
             entry.update(status="exit", error=f"SystemExit({error.code!r})")
         elif error is not None:  # a student error must not stop the other cells
@@ -238,8 +260,8 @@ def _materialise(value: Any) -> Any:
 # sent as "too large" and costs only the checks that read it, never the whole submission.
 MAX_VALUE_JSON_BYTES = 40 * 2**20
 MAX_ANSWER_JSON_BYTES = 60 * 2**20  # all values and calls together, under the 64 MB cap
-MAX_VALUE_NODES = 1_500_000
-MAX_ANSWER_NODES = 1_900_000  # under the verdict's 2,000,000
+MAX_VALUE_NODES = 2_500_000
+MAX_ANSWER_NODES = 2_900_000  # under the verdict's 3,000,000
 MAX_VALUE_ARRAY_BYTES = 256 * 2**20
 MAX_ANSWER_ARRAY_BYTES = 480 * 2**20  # under the 512 MB cap
 
@@ -385,9 +407,11 @@ def main(request_path: str) -> int:
     namespace: dict[str, Any] = {"__name__": "__main__"}
     shell = make_shell(namespace)
     started = time.monotonic()
+    run_timeout = request.get("timeout_s")
     with contextlib.suppress(OSError):
         out_dir.mkdir(exist_ok=True)
-    cell_report = run_cells(cells, shell, cell_timeout, mark=out_dir)
+    cell_report = run_cells(cells, shell, cell_timeout,
+                            float(run_timeout) if run_timeout else None, mark=out_dir)  # fmt: skip
     executed = time.monotonic() - started
     mark_running(out_dir, len(cells))
 

@@ -22,6 +22,7 @@ from autograder.grade.protocol import (
     decode_plain,
     encode,
 )
+from autograder.grade.verdict import compute  # noqa: F401 (checks.train_under_budget's guard)
 
 REBUILDABLE = {
     # models and layers
@@ -52,6 +53,9 @@ LOSS_CLASSES = {
 }  # fmt: skip
 LOSS_CONFIG_KEYS = {"from_logits", "label_smoothing", "axis", "reduction", "name", "delta",
                     "ignore_class", "fn"}  # fmt: skip
+
+
+MAX_GRAPH_LAYERS = 2_000
 
 
 class RemoteValueError(AssertionError):
@@ -225,6 +229,34 @@ class RemoteModel(_Weights):
             _RemoteOptimizer(optimizer["class"], optimizer["config"]) if optimizer else None
         )
         self.predict = RemoteFunction(f"{name}.predict", calls, store)
+        self.kit_input_layers = input_feeds(node.get("config"))
+
+
+def input_feeds(config_text: Any) -> list[list[str]]:
+    """For each input of a functional model, the names of the layers its tensor flows through,
+    nearest first: read from the config's graph as plain data (nothing is rebuilt), so a check
+    can find the Embedding fed by the first input of a model the grader does not rebuild."""
+    try:
+        config = json.loads(config_text)["config"]
+        inputs = [entry[0] for entry in config["input_layers"]]
+        feeds: dict[str, list[str]] = {}
+        for layer in config["layers"][:MAX_GRAPH_LAYERS]:
+            for node in layer.get("inbound_nodes") or []:
+                for edge in node if isinstance(node, list) else []:
+                    if isinstance(edge, list) and edge and isinstance(edge[0], str):
+                        feeds.setdefault(edge[0], []).append(layer["name"])
+    except Exception:  # not a functional config: no graph to read
+        return []
+    order = []
+    for start in inputs:
+        seen, queue = [], [start]
+        while queue and len(seen) < MAX_GRAPH_LAYERS:
+            for after in feeds.get(queue.pop(0), []):
+                if after not in seen:
+                    seen.append(after)
+                    queue.append(after)
+        order.append(seen)
+    return order
 
 
 class _RemoteOptimizer:
