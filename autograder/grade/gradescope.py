@@ -54,11 +54,14 @@ def private_paths(root: Path) -> list[Path]:
     return found
 
 
-def choose_mode(private: list[Path]) -> tuple[Mode, dict]:
+def choose_mode(private: list[Path], order: tuple[Mode, ...]) -> tuple[Mode, dict]:
     from autograder.grade.isolation import probe
 
     forced = os.environ.get("KIT_ISOLATION", "")
-    order = (Mode(forced),) if forced else probe.ORDER
+    if forced:
+        order = tuple(m for m in order if m is Mode(forced))
+        if not order:
+            raise CannotGrade(f"KIT_ISOLATION={forced}: not this pass")
     mode, why = probe.choose(private=private, order=order)
     if mode is None:
         raise CannotGrade(
@@ -102,9 +105,17 @@ def run(*, root: Path, assignment: str, term: str) -> dict:
 
     spec = load_config().assignment(assignment)
     private = private_paths(root)
-    if os.geteuid() == 0:
-        user.lock_down(private)
-    mode, why = choose_mode(private)
+    if os.geteuid() == 0:  # the installed kit stays readable to the jails' verdict (nobody)
+        user.lock_down([p for p in private if "site-packages" not in p.parts])
+    try:
+        mode, why = choose_mode(private, order=(Mode.STRONG, Mode.UNPRIVILEGED))
+    except CannotGrade as exc:  # user mode: the installed kit and reference become root's
+        if os.environ.get("KIT_ISOLATION", "user") != "user":
+            raise
+        if os.geteuid() == 0:
+            user.lock_down(private)
+        mode, why = choose_mode(private, order=(Mode.USER,))
+        why = {"strong/unprivileged": str(exc), **why}
     for weaker, reason in why.items():  # for staff: the autograder's log, not the student's
         print(f"kit: the {weaker} sandbox was not used: {reason}", file=sys.stderr)
     notes = [f"isolation: {MODES[mode]}"]
