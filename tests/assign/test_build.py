@@ -72,7 +72,8 @@ def test_word2vec_expected_values_come_from_the_reference():
 
     from reference import word2vec as w2v
 
-    hidden = (build_once("word2vec") / "autograder" / "tests" / "q_corpus.py").read_text()
+    tests = build_once("word2vec") / "autograder" / "tests"
+    hidden = (tests / "q_cbow_train.py").read_text()
     assert "vocab_size == 2066" in hidden  # the lecture's vocabulary for its slice of the Bible
     params = load_config().assignment("word2vec").params
     assert w2v.count_cbow_params(2066, params["embed_size"]) == 415_266
@@ -81,9 +82,11 @@ def test_word2vec_expected_values_come_from_the_reference():
 def test_expected_values_come_from_the_reference(mlp_build):
     from reference.mlp import count_dense_params
 
-    hidden = (mlp_build / "autograder" / "tests" / "q_params.py").read_text()
-    sizes = load_config().assignment("mlp").params["hidden_sizes"]
-    assert str(count_dense_params([784, *sizes, 10])) in hidden
+    tests = mlp_build / "autograder" / "tests"
+    hidden = (tests / "q_drill_params.py").read_text()
+    assert f"drill_params == {count_dense_params([100, 20, 3])}," in hidden
+    sizes = load_config().assignment("mlp").params["hidden_sizes"]  # the term's parameters
+    assert f"assert_hidden_layers(model, {list(sizes)}," in (tests / "q_model.py").read_text()
 
 
 def test_self_check_solution_full_skeleton_zero(assignment_build):

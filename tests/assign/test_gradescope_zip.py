@@ -190,7 +190,7 @@ def test_user_mode_red_team(installed):
     code, data, output = run_autograder(installed, [attack], isolation="user")
     assert code == 0, output[-2000:]
     assert data["score"] == 0 and data["output"] != "forged", data["output"][:2000]
-    assert data["kit"]["status"] == "graded"  # it ran, and its answer was scored
+    assert data["extra_data"]["kit"]["status"] == "graded"  # it ran, and its answer was scored
     assert "found: []" in json.dumps(data)  # not one private file was readable
 
 
