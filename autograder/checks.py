@@ -126,6 +126,7 @@ def assert_output_layer(model: Any, n_classes: int, name: str = "the model") -> 
 
 def assert_flat_input(model: Any, input_shape: tuple[int, ...], name: str = "the model") -> None:
     """Images of ``input_shape`` in, flattened, and no layer kind the question does not ask for."""
+    assert dense_stack(model), f"{name} has no Dense layer: there is no network to feed"
     shape = tuple(model.input_shape[1:])
     assert shape == tuple(input_shape), (
         f"{name} takes inputs of shape {shape}; the images are {tuple(input_shape)}"
