@@ -44,7 +44,7 @@ from autograder.grade.isolation.cgroups import sweep_stale
 from autograder.grade.isolation.run import kill_all_jails
 from autograder.grade.isolation.warm import make_slot, remove_slot
 from autograder.grade.protocol import read_json
-from autograder.grade.running import read_running_cell
+from autograder.grade.running import read_running_call, read_running_cell
 from autograder.grade.sandbox.launch import (
     WORKDIR,
     SandboxRun,
@@ -60,7 +60,14 @@ from autograder.grade.verdict.run import (
     run_verdict,
 )
 from autograder.gradebook import corrections
-from autograder.results import CaseResult, CellReport, QuestionResult, Status, SubmissionResult
+from autograder.results import (
+    AFTER_LAST_CELL,
+    CaseResult,
+    CellReport,
+    QuestionResult,
+    Status,
+    SubmissionResult,
+)
 from autograder.safetext import one_line
 
 BATCH_PREFIX = "kit-grade-"
@@ -474,21 +481,26 @@ def _grade(batch: Batch, submission: intake.Submission, lane: Lane) -> Submissio
     except SubmissionError as exc:
         return _ungraded(batch, submission, fingerprint, Status.INVALID, str(exc))
     written = answers.extract(notebook, list(batch.manual_questions))
-    startup = 0.0
-    for attempt in (1, 2):  # a template or worker that breaks down: once more on fresh ones
-        try:
-            startup += lane.open(batch)
-        except SandboxUnavailable:
-            if attempt == 2:
-                raise
-            continue
-        run, verdict = _run_and_score(batch, submission, notebook, lane)
-        if not (batch.warm and lane.broken and attempt == 1):
+    startup = sandbox_seconds = 0.0
+    stopped = plan.Stopped()
+    while True:  # again without the cell or call the host had to stop from outside, if any
+        for attempt in (1, 2):  # a template or worker that breaks down: once more on fresh ones
+            try:
+                startup += lane.open(batch)
+            except SandboxUnavailable:
+                if attempt == 2:
+                    raise
+                continue
+            run, verdict = _run_and_score(batch, submission, notebook, lane, stopped)
+            if not (batch.warm and lane.broken and attempt == 1):
+                break
+        sandbox_seconds += run.seconds
+        if not _stop_for_good(run, verdict, stopped):
             break
     details = {
         "peak_mb": run.peak_mb,
         "isolation": run.isolation,
-        "sandbox_seconds": run.seconds,
+        "sandbox_seconds": round(sandbox_seconds, 3),
         "startup_seconds": startup if batch.warm else None,
         "answers": written,
     }
@@ -499,9 +511,45 @@ def _grade(batch: Batch, submission: intake.Submission, lane: Lane) -> Submissio
         return _ungraded(
             batch, submission, fingerprint, Status.CRASHED, str(verdict["refused"]), **details
         )
-    return _scored(
+    result = _scored(
         batch, submission, fingerprint, verdict, details, len(intake.code_cells(notebook))
     )
+    return _with_stopped(result, stopped) if stopped else result
+
+
+MAX_STOPPED = 2  # cells or calls replaced by a recorded failure: at most three runs in all
+RERUN_AFTER = {"timeout", "memory", "crashed"}
+
+
+def _stop_for_good(run: SandboxRun, verdict: dict, stopped: plan.Stopped) -> bool:
+    """After a run the host stopped (time, memory, a dead process) in a known code cell or call
+    of a student function: record it in ``stopped`` and say whether to run the notebook again
+    with it replaced by a failure, so that one cell or function costs only what depends on it.
+    The mark is the student's to forge, but it can only name one of their own cells or the
+    functions the grader calls, and the reruns are capped."""
+    if run.status not in RERUN_AFTER or len(stopped.cells) + len(stopped.functions) >= MAX_STOPPED:
+        return False
+    why = f"stopped from outside ({run.reason}); the notebook was run again without it"
+    where = verdict.get("stopped_in")
+    if isinstance(where, int) and where >= 0 and where not in stopped.cells:
+        stopped.cells[where] = f"this cell was {why}"
+        return True
+    function = verdict.get("stopped_calling")
+    if where == AFTER_LAST_CELL and function and function not in stopped.functions:
+        stopped.functions[function] = f"the grader's call of `{function}` was {why}"
+        return True
+    return False
+
+
+def _with_stopped(result: SubmissionResult, stopped: plan.Stopped) -> SubmissionResult:
+    """The cells the host stopped, as the grader (not the sandbox's report) knows them."""
+    cells = {c.index: c for c in result.cells}
+    for index, why in stopped.cells.items():
+        cells[index] = CellReport(index, "timeout", why, 0.0)
+    notes = [f"code cell {i + 1} was stopped from outside and left out" for i in stopped.cells]
+    notes += [f"the call of `{f}` was stopped from outside" for f in stopped.functions]
+    reason = "; ".join(x for x in (result.reason, *notes) if x)
+    return replace(result, cells=tuple(cells[i] for i in sorted(cells)), reason=reason)
 
 
 def _check_made_for(batch: Batch, notebook: dict) -> None:
@@ -523,7 +571,11 @@ def _check_made_for(batch: Batch, notebook: dict) -> None:
 
 
 def _run_and_score(
-    batch: Batch, submission: intake.Submission, notebook: dict, lane: Lane
+    batch: Batch,
+    submission: intake.Submission,
+    notebook: dict,
+    lane: Lane,
+    stopped: plan.Stopped | None = None,
 ) -> tuple[SandboxRun, dict]:
     """Run the notebook in a fresh box, then score its answer (empty verdict if it failed)."""
     limits = batch.assignment.limits
@@ -542,6 +594,7 @@ def _run_and_score(
             autograder_dir=batch.autograder_dir,
             assignment=batch.assignment,
             timeout_s=batch.timeout_s,
+            stopped=stopped,
         )
         binds, data_env = batch.sandbox_data
         if batch.mode in (Mode.NONE, Mode.USER):
@@ -561,7 +614,12 @@ def _run_and_score(
                               data_env=data_env, mode=batch.mode, **sandbox_limits)  # fmt: skip
         if run.status != "ok":  # which cell it stopped in, from the harness's mark
             cells = len(intake.code_cells(notebook))
-            return run, {"stopped_in": read_running_cell(box.answer, cells)}
+            calls = read_json(batch.autograder_dir / "plan" / "plan.json")["calls"]
+            called = {c["function"] for c in calls}
+            return run, {
+                "stopped_in": read_running_cell(box.answer, cells),
+                "stopped_calling": read_running_call(box.answer, called),
+            }
         if lane.stopped:
             return run, {"refused": "the grader was interrupted"}
         if lane.verdict is not None:

@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,18 @@ def question_points(autograder_dir: Path, assignment: str) -> dict[str, float]:
     return {name: points[name] for name in order}
 
 
+@dataclass
+class Stopped:
+    """What the host had to stop from outside in earlier runs of one notebook, and why: the
+    code cells (by index) and the functions the grader called after the last cell."""
+
+    cells: dict[int, str] = field(default_factory=dict)
+    functions: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.cells or self.functions)
+
+
 def prepare_box(
     *,
     box: Path,
@@ -133,10 +146,13 @@ def prepare_box(
     autograder_dir: Path,
     assignment: Assignment,
     timeout_s: float | None = None,
+    stopped: Stopped | None = None,
 ) -> None:
     """The box holds the notebook's code and the request; its data is bound read-only.
     ``timeout_s`` is the run's wall-clock limit (the host enforces it; the harness paces its
-    cells by it so that one hung cell leaves time for the rest and the answer)."""
+    cells by it so that one hung cell leaves time for the rest and the answer). ``stopped``
+    names the cells and functions an earlier run of this notebook was stopped in from outside:
+    this run replaces them with a recorded failure instead of running them again."""
     code_only = {"cells": [c for c in notebook["cells"] if c["cell_type"] == "code"]}
     (box / "submission.ipynb").write_text(json.dumps(code_only), encoding="utf-8")
     plan_dir = autograder_dir / "plan"
@@ -155,6 +171,9 @@ def prepare_box(
         "cell_timeout_s": assignment.limits.cell_timeout_s,
         "timeout_s": timeout_s or assignment.limits.timeout_s,
     }
+    if stopped:
+        request["skip_cells"] = {str(i): why for i, why in stopped.cells.items()}
+        request["skip_functions"] = dict(stopped.functions)
     write_json(box / "request.json", request)
     if (plan_dir / "request_arrays").exists():
         shutil.copytree(plan_dir / "request_arrays", box / "request_arrays")

@@ -26,6 +26,7 @@ from autograder import paths
 from autograder.assign.main import build_assignment
 from autograder.cli import main as cli_main
 from autograder.config import load_config
+from autograder.grade.feedback import points_text
 from autograder.grade.pipeline import grade_batch
 
 pytestmark = pytest.mark.slow
@@ -79,7 +80,10 @@ def test_mlp_corpus_gets_its_exact_scores(mlp_build, tmp_path):
     result = json.loads((tmp_path / "results" / "wrong_sizes.json").read_text())
     assert {"score", "tests", "execution_time"} <= set(result)  # Gradescope results.json shape
     feedback = (tmp_path / "feedback" / "wrong_sizes.md").read_text()
-    assert "(q_model): 0 / 3" in feedback and "hidden check" in feedback
+    q_model = spec.points["q_model"]
+    lost = expected_results("mlp")["wrong_sizes"]["lost"]["q_model"]
+    assert f"(q_model): {points_text(q_model - lost)} / {points_text(q_model)}" in feedback
+    assert "✗ hidden check" in feedback and "hidden layer sizes" in feedback  # what was found
     hidden_source = (mlp_build / "autograder" / "tests" / "q_model.py").read_text()
     assert "assert_mlp" in hidden_source and "assert_mlp" not in feedback
     keras3 = (tmp_path / "feedback" / "bug_keras3_import.md").read_text()

@@ -223,3 +223,62 @@ def test_a_cell_error_points_at_the_students_own_line():
     assert decode.startswith("line 1: json.loads('{')\n") and "JSONDecodeError" in decode
     assert "SyntaxError" in syntax and "ipython-input" not in syntax
     assert all("/" not in c["error"].split("\n")[-1] for c in report)  # no file paths
+
+
+def test_a_cell_that_switches_the_alarm_off_costs_only_itself_and_skipped_cells_never_run():
+    """The deadline's handler and signal are restored before every cell; a cell an earlier run
+    had to be stopped in from outside is reported with the grader's reason and not run."""
+    import signal
+    import time
+
+    from autograder.grade.sandbox import harness
+
+    previous = signal.signal(signal.SIGALRM, harness.DEADLINE.on_signal)
+    cells = [
+        "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)",
+        "import time\ntime.sleep(60)",  # stopped although the cell before ignored the alarm
+        "raise SystemExit('must not run')",
+        "after = 1",
+    ]
+    namespace: dict = {"__name__": "__main__"}
+    from IPython.core.interactiveshell import InteractiveShell
+
+    if InteractiveShell.initialized():
+        type(InteractiveShell.instance()).clear_instance()
+    started = time.monotonic()
+    try:
+        report = harness.run_cells(
+            cells, harness.make_shell(namespace), 0.4, skip={"2": "stopped from outside"}
+        )
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    assert time.monotonic() - started < 10
+    assert [c["status"] for c in report] == ["ok", "timeout", "timeout", "ok"]
+    assert report[2]["error"] == "stopped from outside" and namespace["after"] == 1
+
+
+def test_a_function_stopped_from_outside_is_not_called_again_and_the_call_is_marked(tmp_path):
+    from autograder.grade import running
+    from autograder.grade.protocol import ArrayStore
+    from autograder.grade.sandbox import harness
+
+    assert harness.RUNNING_CALL_FILE == running.RUNNING_CALL_FILE
+
+    def never(x):
+        raise AssertionError("a function stopped from outside must not be called again")
+
+    calls = [
+        {"function": "never", "key": "k0", "args": [[1], {}]},
+        {"function": "double", "key": "k1", "args": [[4], {}]},
+    ]
+    request = {"calls": calls, "skip_functions": {"never": "stopped from outside"}}
+    namespace = {"never": never, "double": lambda x: 2 * x}
+    got = harness.answer(request, namespace, ArrayStore(), ArrayStore(), 30, mark=tmp_path)
+    assert got["calls"]["k0"] == {
+        "kind": "raised",
+        "type": "Timeout",
+        "message": "stopped from outside",
+    }
+    assert got["calls"]["k1"] == 8
+    assert running.read_running_call(tmp_path, {"never", "double"}) == "double"
+    assert running.read_running_call(tmp_path, {"never"}) is None  # names only a called function

@@ -68,7 +68,8 @@ def test_the_result_keeps_the_cell_and_reads_old_results_without_it() -> None:
 @pytest.mark.slow
 def test_a_run_killed_for_memory_names_the_cell_it_was_in(tmp_path) -> None:
     """End to end: the memory bomb (its third code cell allocates until killed) is stopped by
-    the kernel, and its feedback names that cell once, at the top."""
+    the kernel; the notebook is run again without that cell, so only what it defines is lost,
+    and the feedback names the cell and why."""
     from conftest import SUBMISSIONS
 
     from autograder.grade.pipeline import grade_batch
@@ -79,7 +80,50 @@ def test_a_run_killed_for_memory_names_the_cell_it_was_in(tmp_path) -> None:
         (SUBMISSIONS / "adversarial" / "memory_bomb.ipynb").read_bytes()
     )
     (result,) = grade_batch([inputs], assignment="mlp", out=tmp_path / "out", progress=False)
-    assert result.status == Status.MEMORY and result.stopped_in == 2
+    assert result.status == Status.GRADED
+    (stopped,) = [c for c in result.cells if c.status != "ok"]
+    assert stopped.index == 2 and "memory" in stopped.error and "run again" in stopped.error
+    lost = {q.name for q in result.questions.values() if q.score < q.possible}
+    assert lost == {"q_drill_params"}  # only the question the cell answers
     text = (tmp_path / "out" / "feedback" / f"{result.submission}.md").read_text()
-    assert "your code cell 3 used more memory than the limit" in text
-    assert text.count(result.reason) == 1
+    assert "code cell 3" in text and "this cell was stopped from outside" in text
+
+
+def test_a_call_mark_is_read_only_as_one_of_the_functions_the_grader_calls(tmp_path) -> None:
+    mark = tmp_path / running.RUNNING_CALL_FILE
+    for content in (b"neuron", b"neuron\n", b"\xff\xfe", b"x" * 1000):
+        mark.write_bytes(content)
+        expected = "neuron" if content == b"neuron" else None
+        assert running.read_running_call(tmp_path, {"neuron", "predict"}) == expected
+    mark.unlink()
+    mark.symlink_to(tmp_path / "elsewhere")
+    assert running.read_running_call(tmp_path, {"neuron"}) is None
+
+
+def test_a_run_stopped_in_a_cell_or_call_is_run_again_without_it_at_most_twice() -> None:
+    from autograder.grade.pipeline import _stop_for_good, _with_stopped
+    from autograder.grade.plan import Stopped
+    from autograder.grade.sandbox.launch import SandboxRun
+    from autograder.results import CellReport
+
+    def run(status):
+        return SandboxRun(status, "ran over the 180 s limit", 180.0, None, "strong")
+
+    stopped = Stopped()
+    assert not _stop_for_good(run("ok"), {}, stopped)  # nothing was stopped
+    assert not _stop_for_good(run("timeout"), {"stopped_in": None}, stopped)  # nowhere known
+    assert _stop_for_good(run("timeout"), {"stopped_in": 4}, stopped)
+    assert not _stop_for_good(run("timeout"), {"stopped_in": 4}, stopped)  # the same cell again
+    after = {"stopped_in": AFTER_LAST_CELL, "stopped_calling": "neuron"}
+    assert _stop_for_good(run("memory"), after, stopped)
+    assert not _stop_for_good(run("timeout"), {"stopped_in": 7}, stopped)  # at most two
+    assert set(stopped.cells) == {4} and set(stopped.functions) == {"neuron"}
+    assert "ran over the 180 s limit" in stopped.cells[4]
+    result = SubmissionResult(
+        submission="s", who=Identity("file:s", "S"), file="s.ipynb", fingerprint="f",
+        status=Status.GRADED, cells=(CellReport(4, "ok"), CellReport(5, "error", "boom")),
+    )  # fmt: skip
+    shown = _with_stopped(result, stopped)
+    assert [(c.index, c.status) for c in shown.cells] == [(4, "timeout"), (5, "error")]
+    assert "code cell 5 was stopped from outside" in shown.reason
+    assert "`neuron`" in shown.reason

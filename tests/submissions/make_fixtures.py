@@ -175,6 +175,13 @@ ADVERSARIAL = {
         )
     ],
     "os_exit": [("drill_params = (100 + 1) * 20 + (20 + 1) * 3", "import os\nos._exit(0)")],
+    "alarm_blocked": [
+        (
+            "drill_params = (100 + 1) * 20 + (20 + 1) * 3",
+            "import signal\nsignal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})\n"
+            "while True:\n    pass",
+        )
+    ],
     "sys_exit": [("drill_params = (100 + 1) * 20 + (20 + 1) * 3", "import sys\nsys.exit(0)")],
     "patch_grader": [
         ("drill_params = (100 + 1) * 20 + (20 + 1) * 3", PATCH_GRADER),

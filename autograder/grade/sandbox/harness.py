@@ -136,16 +136,39 @@ def mark_running(folder: Path | None, index: int) -> None:
         pass  # a student who removed the folder only loses the cell's name
 
 
+RUNNING_CALL_FILE = "running_call"  # read by autograder.grade.running (same name there)
+
+
+def mark_calling(folder: Path | None, function: str) -> None:
+    """Record the function the grader is about to call, for the same reason as ``mark_running``."""
+    if folder is None:
+        return
+    try:
+        (folder / RUNNING_CALL_FILE).write_text(function, encoding="utf-8")
+    except OSError:
+        pass
+
+
+def _restore_alarm() -> None:
+    """The deadline's handler installed and its signal unblocked, whatever a cell did to them."""
+    with contextlib.suppress(ValueError, OSError):
+        signal.signal(signal.SIGALRM, DEADLINE.on_signal)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
+
+
 def run_cells(
     cells: list[str],
     shell,
     cell_timeout: float,
     run_timeout: float | None = None,
     mark: Path | None = None,
+    skip: dict[str, str] | None = None,
 ) -> list[dict]:
     """Run every cell, each within ``cell_timeout`` and all of them within the run's limit less
     a reserve for the answer: a cell that hangs costs what it defines, and the cells after it
-    still run (or are reported as not run), instead of the host stopping the whole run."""
+    still run (or are reported as not run), instead of the host stopping the whole run. A cell
+    in ``skip`` (one an earlier run had to be stopped in from outside) is not run again."""
+    skip = skip or {}
     report = []
     until = None
     if run_timeout:
@@ -156,11 +179,16 @@ def run_cells(
         entry: dict[str, Any] = {"index": index, "status": "ok"}
         error: BaseException | None = None
         limit = cell_timeout if until is None else min(cell_timeout, until - started)
+        if str(index) in skip:
+            entry.update(status="timeout", error=str(skip[str(index)]), seconds=0)
+            report.append(entry)
+            continue
         if limit <= 0:
             entry.update(status="timeout", error="not run: the notebook ran out of time", seconds=0)
             report.append(entry)
             continue
         mark_running(mark, index)
+        _restore_alarm()  # an earlier cell that switched the alarm off costs only itself
         DEADLINE.start(limit)
         try:
             result = shell.run_cell(source, store_history=False)
@@ -323,7 +351,12 @@ def _own_iterable(value: Any) -> bool:
 
 
 def answer(
-    request: dict, namespace: dict, store: ArrayStore, args_store: ArrayStore, cell_timeout: float
+    request: dict,
+    namespace: dict,
+    store: ArrayStore,
+    args_store: ArrayStore,
+    cell_timeout: float,
+    mark: Path | None = None,
 ) -> dict:
     sent = AnswerBudget()
     values = {}
@@ -341,8 +374,16 @@ def answer(
     calls = {}
     call_timeout = min(cell_timeout, CALL_TIMEOUT_S)
     hung: set[str] = set()  # a function that hung once is not called again: one hang, one wait
+    stopped = request.get("skip_functions") or {}  # stopped from outside in an earlier run
     for call in request.get("calls", []):
         function = _resolve(namespace, call["function"])
+        if call["function"] in stopped:
+            calls[call["key"]] = {
+                "kind": "raised",
+                "type": "Timeout",
+                "message": str(stopped[call["function"]]),
+            }
+            continue
         if call["function"] in hung:
             calls[call["key"]] = {
                 "kind": "raised",
@@ -359,6 +400,8 @@ def answer(
             continue
         try:
             args, kwargs = decode_plain(call["args"], args_store)
+            mark_calling(mark, call["function"])
+            _restore_alarm()
             DEADLINE.start(call_timeout)
             try:
                 result = _materialise(_call(function, args, kwargs))
@@ -410,14 +453,14 @@ def main(request_path: str) -> int:
     run_timeout = request.get("timeout_s")
     with contextlib.suppress(OSError):
         out_dir.mkdir(exist_ok=True)
-    cell_report = run_cells(cells, shell, cell_timeout,
-                            float(run_timeout) if run_timeout else None, mark=out_dir)  # fmt: skip
+    cell_report = run_cells(cells, shell, cell_timeout, float(run_timeout) if run_timeout else None,
+                            mark=out_dir, skip=request.get("skip_cells"))  # fmt: skip
     executed = time.monotonic() - started
     mark_running(out_dir, len(cells))
 
     store = ArrayStore(out_dir / "arrays")
     args_store = ArrayStore(workdir / "request_arrays")
-    answers = answer(request, namespace, store, args_store, cell_timeout)
+    answers = answer(request, namespace, store, args_store, cell_timeout, mark=out_dir)
     store.save()
     write_json(
         out_dir / "response.json",
