@@ -18,19 +18,22 @@ def class_name(obj: Any) -> str:
 
 
 KERAS3_HINT = (
-    "this object comes from Keras 3 (`import keras`); the course uses tf-keras: write "
-    "`from tensorflow import keras` instead of `import keras` and run the notebook again"
+    "this Keras 3 model (`import keras`) cannot be read as the course's tf-keras (a `Lambda` "
+    "layer, or a model or layer class of your own): write `from tensorflow import keras` "
+    "instead of `import keras`, as the lecture does, and run the notebook again"
 )
 
 
 def is_a(obj: Any, name: str) -> bool:
     """isinstance by class name, for live objects and sandbox stand-ins.
 
-    A Keras 3 object fails here, in the student's own ``grader.check``, with the one-line fix:
-    the grader reads tf-keras models only."""
+    A Keras 3 model is read as the tf-keras model it is before any check (``autograder.keras3``,
+    here and in the grader alike); one that reaches a check could not be, and fails here with
+    the one-line fix."""
     module = type(obj).__module__ or ""
-    assert not (module == "keras" or module.startswith("keras.")), KERAS3_HINT
     classes = getattr(obj, "kit_classes", None) or [c.__name__ for c in type(obj).__mro__]
+    keras3 = module == "keras" or module.startswith("keras.")
+    assert not (keras3 and "Model" in classes), KERAS3_HINT
     return name in classes
 
 
@@ -608,32 +611,55 @@ def _trained_copy(model: Any, loss: Any, X: Any, y: Any, epochs: int, seed: int,
 
 
 class BudgetCache:
-    """Weights of budgeted copies already trained by this verdict worker (its lane's folder,
-    ``KIT_BUDGET_CACHE``; the cold path has none). Training the copy is deterministic (one
-    thread, fixed seed, fresh initialisation), so a copy whose every input is the same (the
-    model's full config, loss, optimizer class and settings, data, epochs, seed, batch size;
-    layer names too: leaving them out would take a rewriting of the config that must never
-    merge two different models) gets the same weights: restoring them is exact and saves
-    the training.
-    Entries are written only by the grader, as plain ``.npz`` (no pickles), at most
-    ``MAX_ENTRY_BYTES`` each and ``MAX_TOTAL_BYTES`` in all (the oldest used go first), so
-    no run of submissions can fill the worker's folder."""
+    """Weights of budgeted copies the grader already trained, by every input of the copy.
+
+    Training the copy is deterministic (one thread, fixed seed, fresh initialisation), so a
+    copy whose every input is the same (the model's full config, loss, optimizer class and
+    settings, data, epochs, seed, batch size, and the kit's version: this file, TensorFlow's
+    and NumPy's; layer names too: leaving them out would take a rewriting of the config that
+    must never merge two different models) gets the same weights: restoring them is exact and
+    saves the training. The student's own ``grader.check`` has none.
+
+    Entries are plain ``.npz`` (no pickles) holding the weights and a digest of the key and
+    the weights, checked on every read: an entry cut short, renamed or altered is trained
+    afresh. Entries are read from ``folder`` (``KIT_BUDGET_CACHE``) and new ones written to
+    ``outbox`` (``KIT_BUDGET_CACHE_NEW``, default the same folder). In the grader's verdict
+    worker the folder is the class-wide store, read-only, and the host (root) takes each new
+    entry from the outbox, checks it and publishes it (``verdict.budget_store``); a hit there
+    leaves a ``KEY.used`` mark so the host keeps the entry longest. With one folder (no host
+    behind it) entries are at most ``MAX_ENTRY_BYTES`` each and ``MAX_TOTAL_BYTES`` in all,
+    the least recently used going first."""
 
     MAX_ENTRY_BYTES = 16 * 2**20
     MAX_TOTAL_BYTES = 64 * 2**20
+    _version: str | None = None
 
-    def __init__(self, folder: str) -> None:
+    def __init__(self, folder: str, outbox: str | None = None) -> None:
         self.folder = folder
+        self.outbox = outbox or folder
 
     @classmethod
     def from_environment(cls) -> BudgetCache | None:
         import os
 
         folder = os.environ.get("KIT_BUDGET_CACHE", "")
-        return cls(folder) if folder else None
+        return cls(folder, os.environ.get("KIT_BUDGET_CACHE_NEW") or None) if folder else None
 
-    @staticmethod
-    def key(model: Any, X: Any, y: Any, epochs: int, seed: int, batch_size: int) -> str | None:
+    @classmethod
+    def kit_version(cls) -> str:
+        """What else decides the weights: this file's code, TensorFlow's and NumPy's versions."""
+        if cls._version is None:
+            import hashlib
+
+            import tensorflow as tf
+
+            with open(__file__, "rb") as fh:
+                code = hashlib.sha256(fh.read()).hexdigest()
+            cls._version = f"{code}/tf-{tf.__version__}/np-{np.__version__}"
+        return cls._version
+
+    @classmethod
+    def key(cls, model: Any, X: Any, y: Any, epochs: int, seed: int, batch_size: int) -> str | None:
         import hashlib
         import json
 
@@ -644,7 +670,7 @@ class BudgetCache:
             optimizer = model.optimizer
             parts = [model.to_json(), loss, type(optimizer).__module__,
                      type(optimizer).__qualname__, optimizer.get_config(), epochs, seed,
-                     batch_size]  # fmt: skip
+                     batch_size, cls.kit_version()]  # fmt: skip
             digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=repr).encode())
             for array in (X, y):
                 array = np.asarray(array)
@@ -657,21 +683,78 @@ class BudgetCache:
             return None
         return digest.hexdigest()
 
-    def _path(self, entry: str) -> str:
+    @staticmethod
+    def digest(entry: str, weights: list) -> str:
+        """What an entry's file must hold besides its weights: binds them to their key."""
+        import hashlib
+
+        digest = hashlib.sha256(entry.encode())
+        for w in weights:
+            digest.update(repr((w.shape, w.dtype.str)).encode())
+            digest.update(np.ascontiguousarray(w).tobytes())
+        return digest.hexdigest()
+
+    @classmethod
+    def read_entry(cls, path: str, entry: str) -> list | None:
+        """The weights in the file at ``path`` (never followed through a link) if it is an
+        intact entry for ``entry``."""
         import os
 
-        return os.path.join(self.folder, f"{entry}.npz")
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            with os.fdopen(fd, "rb") as fh:
+                data = fh.read(cls.MAX_ENTRY_BYTES + 2**20 + 1)
+        except OSError:
+            return None
+        return cls.parse_entry(data, entry)
+
+    @classmethod
+    def parse_entry(cls, data: bytes, entry: str) -> list | None:
+        """The weights in an entry's bytes if they are intact and belong to ``entry``."""
+        import io
+        import zipfile
+
+        room = cls.MAX_ENTRY_BYTES + 2**20
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:  # no member inflates past it
+                if len(data) > room or sum(i.file_size for i in archive.infolist()) > room:
+                    return None
+            with np.load(io.BytesIO(data), allow_pickle=False) as stored:
+                names = set(stored.files)
+                count = len(names) - 1
+                if names != {"digest", *(f"w{i}" for i in range(count))}:
+                    return None
+                weights = [stored[f"w{i}"] for i in range(count)]
+                recorded = str(stored["digest"])
+        except Exception:
+            return None
+        if any(w.dtype.kind not in "biuf" for w in weights):
+            return None
+        return weights if recorded == cls.digest(entry, weights) else None
+
+    def _path(self, entry: str, folder: str | None = None) -> str:
+        import os
+
+        return os.path.join(folder or self.folder, f"{entry}.npz")
 
     def restore(self, entry: str, copy: Any) -> bool:
         import os
 
+        weights = self.read_entry(self._path(entry), entry)
+        if weights is None:
+            return False
         try:
-            with np.load(self._path(entry), allow_pickle=False) as stored:
-                weights = [stored[f"w{i}"] for i in range(len(stored.files))]
             copy.set_weights(weights)
-            os.utime(self._path(entry))  # recently used: evicted last
         except Exception:
             return False
+        try:
+            if self.outbox == self.folder:
+                os.utime(self._path(entry))  # recently used: evicted last
+            else:
+                os.makedirs(self.outbox, exist_ok=True)
+                open(os.path.join(self.outbox, f"{entry}.used"), "wb").close()
+        except OSError:
+            pass
         return True
 
     def store(self, entry: str, copy: Any) -> None:
@@ -681,13 +764,14 @@ class BudgetCache:
         size = sum(w.nbytes for w in weights)
         if size > self.MAX_ENTRY_BYTES:
             return
-        path = self._path(entry)
+        path = self._path(entry, self.outbox)
         scratch = f"{path}.{os.getpid()}.tmp"
         try:
-            os.makedirs(self.folder, exist_ok=True)
-            self._make_room(size)
+            os.makedirs(self.outbox, exist_ok=True)
+            arrays = {f"w{i}": w for i, w in enumerate(weights)}
             with open(scratch, "wb") as fh:
-                np.savez(fh, **{f"w{i}": w for i, w in enumerate(weights)})
+                np.savez(fh, digest=np.array(self.digest(entry, weights)), **arrays)
+            self._make_room(os.path.getsize(scratch), keep=scratch)
             os.replace(scratch, path)
         except OSError:  # a full folder costs only the saving
             try:
@@ -695,14 +779,17 @@ class BudgetCache:
             except OSError:
                 pass
 
-    def _make_room(self, size: int) -> None:
-        """Remove the least recently used entries (and any stray file) until ``size`` fits."""
+    def _make_room(self, size: int, keep: str) -> None:
+        """Remove the least recently used entries (and any stray file but ``keep``) until
+        ``size`` fits."""
         import os
 
         entries = []
-        for name in os.listdir(self.folder):
-            path = os.path.join(self.folder, name)
+        for name in os.listdir(self.outbox):
+            path = os.path.join(self.outbox, name)
             info = os.lstat(path)
+            if name.endswith(".used") or path == keep:
+                continue
             if not name.endswith(".npz"):
                 os.unlink(path)
                 continue

@@ -104,7 +104,21 @@ class Notebook(otter.Notebook):
         problems = unfilled(question, global_env, Path(self._tests_dir))
         if problems:
             return Unfilled(question, problems)
-        return super().check(question, global_env)
+        return super().check(question, as_tf_keras(global_env))
+
+
+def as_tf_keras(env: dict) -> dict:
+    """The notebook's names as the grader reads them: a Keras 3 model (``import keras``) as the
+    tf-keras model it is, when it is one (``autograder.keras3``); ``env`` itself otherwise."""
+    from autograder.keras3 import is_keras3_model, tf_keras_equivalent
+
+    rebuilt = {}
+    for name, value in list(env.items()):
+        if is_keras3_model(value):
+            model = tf_keras_equivalent(value)
+            if model is not None:
+                rebuilt[name] = model
+    return {**env, **rebuilt} if rebuilt else env
 
 
 def stale_install(folder: str = ".") -> str | None:

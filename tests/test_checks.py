@@ -97,11 +97,17 @@ def test_a_model_never_fitted_fails_the_split_check():
         checks.assert_fit_splits(Model(fits=[]), TEST_HEAD)
 
 
-def test_keras3_objects_fail_with_the_fix_in_one_line():
-    keras3_model = type("Sequential", (), {"__module__": "keras.src.models.sequential"})()
+def test_a_keras3_model_that_was_not_read_as_tf_keras_fails_with_the_fix_in_one_line():
+    base = type("Model", (), {"__module__": "keras.src.models.model"})
+    keras3_model = type("Sequential", (base,), {"__module__": "keras.src.models.sequential"})()
     with pytest.raises(AssertionError, match="from tensorflow import keras"):
         checks.is_a(keras3_model, "Model")
-    tf_keras_model = type("Sequential", (), {"__module__": "tf_keras.src.engine.sequential"})()
+    keras3_layer = type("Dense", (), {"__module__": "keras.src.layers.core.dense"})()
+    assert checks.is_a(keras3_layer, "Dense")  # a layer is read as it is
+    tf_base = type("Model", (), {"__module__": "tf_keras.src.engine.training"})
+    tf_keras_model = type(
+        "Sequential", (tf_base,), {"__module__": "tf_keras.src.engine.sequential"}
+    )()
     assert checks.is_a(tf_keras_model, "Sequential")
 
 
@@ -131,7 +137,7 @@ def test_the_budget_cache_stays_within_its_size_evicting_the_least_recently_used
 
     import numpy as np
 
-    monkeypatch.setattr(checks.BudgetCache, "MAX_TOTAL_BYTES", 3 * 8000 + 2000)
+    monkeypatch.setattr(checks.BudgetCache, "MAX_TOTAL_BYTES", 3 * 9000 + 2000)
     cache = checks.BudgetCache(str(tmp_path / "cache"))
     for n in range(3):
         cache.store(f"e{n}", _Weights(np.full(1000, n, dtype=np.float64)))
@@ -142,7 +148,7 @@ def test_the_budget_cache_stays_within_its_size_evicting_the_least_recently_used
     cache.store("e3", _Weights(np.full(1000, 3, dtype=np.float64)))
     left = sorted(p.name for p in (tmp_path / "cache").iterdir())
     assert left == ["e0.npz", "e2.npz", "e3.npz"]  # e1 was the least recently used
-    assert sum(p.stat().st_size for p in (tmp_path / "cache").iterdir()) <= 3 * 8000 + 2000
+    assert sum(p.stat().st_size for p in (tmp_path / "cache").iterdir()) <= 3 * 9000 + 2000
     cache.store("big", _Weights(np.zeros(checks.BudgetCache.MAX_ENTRY_BYTES // 8 + 1)))
     assert not (tmp_path / "cache" / "big.npz").exists()
     assert not cache.restore("missing", restored)

@@ -16,6 +16,7 @@ SANDBOX_MAY_IMPORT = (
     "autograder",
     "autograder.files",
     "autograder.paths",
+    "autograder.keras3",
     "autograder.grade",
     "autograder.grade.protocol",
     "autograder.grade.forkserve",

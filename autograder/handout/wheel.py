@@ -23,6 +23,7 @@ DIST = "keras-course-kit-student"
 PACKAGE_FILES = {  # member of the wheel -> its source in the kit
     "autograder/__init__.py": paths.PACKAGE_DIR / "handout" / "package_init.py",
     "autograder/checks.py": paths.PACKAGE_DIR / "checks.py",
+    "autograder/keras3.py": paths.PACKAGE_DIR / "keras3.py",
     "autograder/student.py": paths.PACKAGE_DIR / "student.py",
 }
 

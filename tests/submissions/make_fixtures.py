@@ -578,8 +578,8 @@ model_dropout.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy
             "keras.callbacks.EarlyStopping(patience=10)",
         ),
     ],
-    "bug_keras3_import": [
-        ("from tensorflow import keras", "import keras  # Keras 3, not the course's tf-keras")
+    "alt_keras3_import": [
+        ("from tensorflow import keras", "import keras  # Keras 3, as current tutorials teach")
     ],
     "bug_init_from_flatten": [
         ("hidden1 = model.layers[1]", "hidden1 = model.layers[0]"),

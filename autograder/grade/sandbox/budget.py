@@ -156,6 +156,14 @@ def fits_of(model) -> list[dict]:
     return list(_FITS_BY_WEIGHTS.get(weights_of(model), []))
 
 
+def share_fits(model, stand_in) -> None:
+    """``stand_in`` (a rewrite of ``model`` the grader can read) answers with ``model``'s own
+    fit records."""
+    records = fits_of(model)
+    if records:
+        _FITS_BY_MODEL[id(stand_in)] = (stand_in, records)
+
+
 def labels_seen(labels) -> dict | None:
     """Which labels a fit call used: their count and first ids (one-hot rows as their argmax).
 

@@ -27,8 +27,9 @@ from autograder.grade.protocol import (
     encode,
     write_json,
 )
-from autograder.grade.sandbox.budget import apply_budget
+from autograder.grade.sandbox.budget import apply_budget, share_fits
 from autograder.grade.sandbox.equivalent import sequential_equivalent
+from autograder.keras3 import is_keras3_model, tf_keras_equivalent
 
 CALL_TIMEOUT_S = 10.0  # one call a test makes of a student function (cells have their own limit)
 
@@ -208,7 +209,10 @@ def run_cells(
     return report
 
 
-KERAS3_REFUSED = "a Keras 3 object (`import keras`): the grader reads tf-keras only"
+KERAS3_REFUSED = (
+    "a Keras 3 model (`import keras`) the grader cannot read as tf-keras (a layer that is not "
+    "Keras' own, or a model of your own class)"
+)
 
 
 def is_keras3(value: Any) -> bool:
@@ -222,13 +226,33 @@ def is_keras3(value: Any) -> bool:
     return module == "keras" or module.startswith("keras.")
 
 
-def notes_on(namespace: dict) -> list[str]:
-    """What the grader should tell the student about how the notebook ran: judged from what
-    the notebook itself holds (a library may import Keras 3 without the student using it)."""
-    notes = []
-    if any(is_keras3(value) for value in list(namespace.values())):
-        notes.append("keras3")
-    return notes
+def notes_on(values: dict) -> list[str]:
+    """What the grader should tell the student about how the notebook ran: judged from the
+    answers (a Keras 3 model that could not be read as tf-keras), not from what was imported."""
+    refused = {"kind": "unsupported", "class": KERAS3_REFUSED}
+    return ["keras3"] if any(v == refused for v in values.values()) else []
+
+
+def _sendable(value: Any) -> Any:
+    """The value as the grader reads it: a Keras 3 model as the tf-keras model it is (or the
+    refusal), a subclassed model as its Sequential equivalent, anything else as it is."""
+    if is_keras3(value):
+        if isinstance(value, types.ModuleType):
+            return value
+        if is_keras3_model(value):
+            rebuilt = tf_keras_equivalent(value)
+            if rebuilt is None:
+                return _REFUSED_KERAS3
+            share_fits(value, rebuilt)  # it answers with the student's model's training record
+            return rebuilt
+    return sequential_equivalent(value)
+
+
+class _RefusedKeras3:
+    pass
+
+
+_REFUSED_KERAS3 = _RefusedKeras3()
 
 
 def _student_error(exc: BaseException, source: str) -> str:
@@ -364,11 +388,12 @@ def answer(
         if name not in namespace:
             values[name] = {"kind": "missing"}
             continue
-        if is_keras3(namespace[name]):  # refused, the same way every time: see notes_on
-            values[name] = {"kind": "unsupported", "class": KERAS3_REFUSED}
-            continue
         try:
-            values[name] = sent.bounded(sequential_equivalent(namespace[name]), store)
+            value = _sendable(namespace[name])
+            if value is _REFUSED_KERAS3:  # the same way every time: see notes_on
+                values[name] = {"kind": "unsupported", "class": KERAS3_REFUSED}
+                continue
+            values[name] = sent.bounded(value, store)
         except BaseException as exc:
             values[name] = {"kind": "unsupported", "class": _last_line(exc)}
     calls = {}
@@ -467,7 +492,7 @@ def main(request_path: str) -> int:
         {
             "cells": cell_report,
             "execute_seconds": round(executed, 3),
-            "notes": notes_on(namespace),
+            "notes": notes_on(answers["values"]),
             **answers,
         },
     )

@@ -29,7 +29,7 @@ SLOT = "/kit-slot"  # where the template sees its slot: the submission's box arr
 STAGED_HOME_DATA = "/kit-home"  # data that lands in home, bound per child after home itself
 # The kit's modules a jail may import: the harness, its budget, the wire format, public checks.
 IN_JAIL_MODULES = (
-    "__init__.py", "files.py", "paths.py", "checks.py",
+    "__init__.py", "files.py", "paths.py", "checks.py", "keras3.py",
     "grade/__init__.py", "grade/protocol.py",
     "grade/sandbox/__init__.py", "grade/sandbox/harness.py", "grade/sandbox/budget.py",
     "grade/sandbox/equivalent.py", "grade/sandbox/template.py", "grade/sandbox/confine.py",
