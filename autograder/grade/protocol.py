@@ -212,6 +212,7 @@ def _encode_keras_model(model: Any, store: ArrayStore) -> dict:
         "compiled": compiled,
         "trainable_params": int(sum(np.prod(w.shape) for w in model.trainable_weights)),
         "input_shape": _shape_data(getattr(model, "input_shape", None)),
+        "input_shapes": _input_shapes(model),
         "output_shape": _shape_data(getattr(model, "output_shape", None)),
         "layers": [_layer_data(layer, store) for layer in model.layers],
         "fits": _plain_config(_fits_of(model)[:MAX_FITS]),
@@ -247,6 +248,29 @@ def _safe_config(obj: Any) -> dict:
         return config if isinstance(config, dict) else {}
     except Exception:
         return {}
+
+
+MAX_MODEL_INPUTS = 16
+
+
+def _input_shapes(model: Any) -> list:
+    """The shape of each input: from ``inputs`` (Sequential, functional), else from the shapes
+    a subclassed model was built for (one, or a list of them)."""
+    try:
+        inputs = getattr(model, "inputs", None)
+        if inputs:
+            shapes = [list(t.shape) for t in inputs]
+        else:
+            built = getattr(model, "_build_input_shape", None)
+            if hasattr(built, "as_list"):
+                shapes = [built.as_list()]
+            elif isinstance(built, (list, tuple)) and built and not isinstance(built[0], int):
+                shapes = [s.as_list() if hasattr(s, "as_list") else list(s) for s in built]
+            else:
+                shapes = [list(built)] if isinstance(built, (list, tuple)) else []
+        return [_shape_data(shape) for shape in shapes[:MAX_MODEL_INPUTS]]
+    except Exception:
+        return []
 
 
 def _shape_data(shape: Any) -> Any:

@@ -708,6 +708,27 @@ cbow = Model(context_in, Dense(vocab_size, activation="softmax")(mean))
 cbow.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.RMSprop())
 cbow.summary()"""
 
+SKIPGRAM_SUBCLASS = """class SkipGram(keras.Model):
+    \"\"\"target and context embeddings, their dot product, a sigmoid unit\"\"\"
+
+    def __init__(self, vocab_size, embed_size):
+        super().__init__()
+        self.embed_size = embed_size
+        self.target_embedding = Embedding(vocab_size, embed_size)
+        self.context_embedding = Embedding(vocab_size, embed_size)
+        self.dot = Dot(axes=1)
+        self.classify = Dense(1, activation="sigmoid")
+
+    def call(self, inputs):
+        target, context = inputs
+        t = tf.reshape(self.target_embedding(target), (-1, self.embed_size))
+        c = tf.reshape(self.context_embedding(context), (-1, self.embed_size))
+        return self.classify(self.dot([t, c]))
+
+
+skipgram_model = SkipGram(vocab_size, embed_size)
+skipgram_model.compile(loss="mean_squared_error", optimizer="rmsprop")"""
+
 W2V_CORPUS = {
     # ---------------------------------------------------------------- correct, written otherwise
     "alt_normalise_with_loops": [
@@ -918,6 +939,13 @@ W2V_CORPUS |= {
         ),
     ],
     "bug_cbow_losses_mean": [("cbow_losses.append(loss)", "cbow_losses.append(loss / i)")],
+    "alt_skipgram_subclassed": [  # a keras.Model subclass: no config the grader rebuilds
+        ("CELL:word_model = Sequential()", SKIPGRAM_SUBCLASS),
+        (
+            "word_embed_layer = skipgram_model.layers[2]",
+            "word_embed_layer = skipgram_model.layers[0]",
+        ),
+    ],
     "alt_skipgram_lambda_dot": [  # the dot product in a Lambda: a model the grader cannot rebuild
         (
             "model_arch = Dot(axes=1)([word_model.output, context_model.output])",

@@ -17,6 +17,7 @@ import numpy as np
 from autograder.grade.protocol import (
     FIT_LABEL_HEAD,
     MAX_FITS,
+    MAX_MODEL_INPUTS,
     ArrayStore,
     call_key,
     decode_plain,
@@ -206,6 +207,13 @@ class RemoteLayer(_Weights):
         return dict(self._config)
 
 
+class RemoteInput:
+    """One input of a model the grader did not rebuild: its shape only."""
+
+    def __init__(self, shape: Any):
+        self.shape = shape if isinstance(shape, tuple) else None
+
+
 class RemoteModel(_Weights):
     """A model with a layer the grader will not deserialise (e.g. a Lambda): its structure and
     weights as data, and ``predict`` answered from calls recorded in the sandbox."""
@@ -217,6 +225,9 @@ class RemoteModel(_Weights):
         self.layers = [RemoteLayer(layer, store) for layer in node.get("layers", [])]
         self.input_shape = _tuple_shape(node.get("input_shape"))
         self.output_shape = _tuple_shape(node.get("output_shape"))
+        shapes = node.get("input_shapes")
+        shapes = shapes[:MAX_MODEL_INPUTS] if isinstance(shapes, list) else []
+        self.inputs = [RemoteInput(_tuple_shape(shape)) for shape in shapes]
         self._weights = [store.get(ref) for ref in node["weights"]]
         self.kit_trainable_params = node.get("trainable_params")
         compiled = node.get("compiled") or {}
