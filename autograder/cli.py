@@ -92,6 +92,8 @@ def _parser() -> argparse.ArgumentParser:
     assignment_option(build, "only this assignment (repeatable)", action="append")
     build.add_argument("--term", help="term name (default: course.term in grading.toml)")
     build.add_argument("--no-check", action="store_true", help="skip the self-check")
+    build.add_argument("--force", action="store_true",
+                       help="rebuild even an assignment whose build is up to date")  # fmt: skip
 
     grade = verb("grade", "grade submissions in sandboxes: results, feedback, grades.csv, summary")
     grade.add_argument("paths", nargs="+", help=".ipynb, otter .zip, or folders of them")
@@ -189,7 +191,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--column", help="Canvas: the assignment column to fill")
 
-    verb("demo", "build, grade the bundled sample submissions, print the table")
+    demo = verb("demo", "build, grade the bundled sample submissions, print the table")
+    demo.add_argument("--force", action="store_true",
+                      help="rebuild even the assignments whose build is up to date")  # fmt: skip
     return parser
 
 

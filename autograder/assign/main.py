@@ -15,6 +15,7 @@ import json
 import shutil
 
 from autograder import paths
+from autograder.assign import uptodate
 from autograder.assign.gradescope_zip import write_gradescope_zip
 from autograder.assign.otter_assign import otter_assign, publish_student
 from autograder.assign.render import render_master
@@ -38,17 +39,35 @@ def main(
     assignment: list[str] | None = None,
     term: str | None = None,
     no_check: bool = False,
+    force: bool = False,
 ) -> int:
+    """Build (and self-check) each assignment; one whose build is up to date (``uptodate``)
+    is skipped, saying so, unless ``force``."""
     cfg = load_config(config)
     term = check_term(term, "--term") if term else cfg.course.term
     names = assignment or buildable(cfg)
+    digests = {name: uptodate.inputs_digest(cfg, name, term) for name in names}
+    todo = []
     for name in names:
+        build_dir = paths.BUILD_DIR / term / name
+        if not force and uptodate.is_current(build_dir, digests[name], checked=False):
+            checked = uptodate.is_current(build_dir, digests[name], checked=True)
+            print(f"{name} for term {term} is up to date (build/{term}/{name}): not rebuilt"
+                  f"{'' if checked or no_check else ', self-checked again'}; --force rebuilds "
+                  "it")  # fmt: skip
+            if not checked:
+                todo.append(name)
+            continue
         build_assignment(cfg, name, term)
+        uptodate.record(build_dir, digests[name], checked=False)
         print(f"built {name} for term {term}: assignments/{name}/{name}.ipynb")
+        todo.append(name)
     if no_check:
         return 0
-    for name in names:
-        summary = self_check(cfg, name, term, paths.BUILD_DIR / term / name, progress=True)
+    for name in todo:
+        build_dir = paths.BUILD_DIR / term / name
+        summary = self_check(cfg, name, term, build_dir, progress=True)
+        uptodate.record(build_dir, digests[name], checked=True)
         print("self-check", summary)
     return 0
 

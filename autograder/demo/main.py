@@ -30,9 +30,10 @@ def samples(folders: list[Path]) -> list[Path]:
     ]
 
 
-def main(*, config: str | None = None) -> int:
+def main(*, config: str | None = None, force: bool = False) -> int:
+    """Build what is not up to date (everything with ``force``), then grade the samples."""
     cfg = load_config(config)
-    status = build_main(config=config)
+    status = build_main(config=config, force=force)
     if status:
         return status
     for name in buildable(cfg):
