@@ -677,8 +677,8 @@ class BudgetCache:
                 digest.update(repr((array.shape, array.dtype.str)).encode())
                 if array.dtype == object:
                     digest.update(json.dumps(array.tolist()).encode())
-                else:
-                    digest.update(np.ascontiguousarray(array).tobytes())
+                else:  # the bytes in place: no copy of the training set
+                    digest.update(memoryview(np.ascontiguousarray(array).reshape(-1)).cast("B"))
         except Exception:  # anything unusual is simply trained
             return None
         return digest.hexdigest()

@@ -52,7 +52,7 @@ from autograder.grade.sandbox.launch import (
     run_sandbox,
     stage_kit,
 )
-from autograder.grade.verdict import compute
+from autograder.grade.verdict import budget_store, compute
 from autograder.grade.verdict.run import (
     MAX_VERDICT_BYTES,
     VERDICT_HOME,
@@ -94,28 +94,78 @@ class Batch:
     build: str = ""  # fingerprint of the build's tests and plan, recorded in every result
     manual_questions: tuple[dict, ...] = ()  # name and prompt of each question graded by hand
     reference_flops: float | None = None  # the build's figure for the budgeted training's bound
-    warm: bool = True  # sandbox template and verdict worker per lane (strong isolation only)
+    warm: bool = True  # sandbox template per lane, shared verdict workers (strong isolation only)
+    budget_store: Path | None = None  # the class-wide budget store (warm path only)
 
     @property
     def tests_dir(self) -> Path:
         return self.autograder_dir / "tests"
 
 
+class SharedVerdict:
+    """One verdict worker and the lanes it serves (``LANES_PER_VERDICT``): made on first use,
+    started again after it breaks down, closed with the grader. Lanes hold only their sandbox
+    template, so a job's memory is one template and its share of a worker."""
+
+    def __init__(self, number: int) -> None:
+        self.number, self.generation = number, 0
+        self.worker: VerdictWorker | None = None
+        self.lock = threading.Lock()
+
+    def open(self, batch: Batch) -> float:
+        """Make the worker, and start it if it is not running and no other lane is using it
+        (then it is started where it scores, while this lane runs its sandbox); the seconds."""
+        started = time.monotonic()
+        with self.lock:
+            if self.worker is None:
+                self.generation += 1
+                folder = batch.root / "verdicts" / f"worker-{self.number}.{self.generation}"
+                folder.mkdir(mode=0o700, parents=True)
+                binds, data_env = batch.verdict_data
+                self.worker = VerdictWorker(
+                    scratch=folder / "box", slot=make_slot(folder / "slot", 0o755),
+                    tests_dir=batch.tests_dir, data_binds=binds, data_env=data_env,
+                    memory_mb=batch.memory_mb, store=batch.budget_store,
+                )  # fmt: skip
+            worker = self.worker
+        if not worker.server.alive and worker.lock.acquire(blocking=False):
+            try:
+                worker.ensure()
+            finally:
+                worker.lock.release()
+        return round(time.monotonic() - started, 2)
+
+    def close(self) -> None:
+        with self.lock:
+            if self.worker is not None:
+                self.worker.close()
+                remove_slot(self.worker.slot)
+            self.worker = None
+
+
+LANES_PER_VERDICT = 2  # one worker per two lanes: every lane of a --jobs 2 batch shares one
+
+
 @dataclass
 class Lane:
-    """One of ``jobs`` parallel lanes. On the warm path it keeps a sandbox template and a
-    verdict worker, started on first use and again after one breaks down; on the cold path it
-    holds nothing (each submission starts fresh jailed processes)."""
+    """One of ``jobs`` parallel lanes. On the warm path it keeps a sandbox template, started on
+    first use and again after it breaks down, and scores on its ``shared`` verdict worker; on
+    the cold path it holds nothing (each submission starts fresh jailed processes)."""
 
     number: int
     template: SandboxTemplate | None = None
-    verdict: VerdictWorker | None = None
+    shared: SharedVerdict | None = None
     generation: int = 0
     stopping: threading.Event | None = None  # set when the grader is interrupted
+    owns_verdict: bool = False  # a lone lane (no grader around it) closes its own worker
 
     @property
     def stopped(self) -> bool:
         return self.stopping is not None and self.stopping.is_set()
+
+    @property
+    def verdict(self) -> VerdictWorker | None:
+        return self.shared.worker if self.shared is not None else None
 
     def open(self, batch: Batch) -> float:
         """Start whatever of the lane is not running; the seconds that took. An interrupted
@@ -125,8 +175,9 @@ class Lane:
         if not batch.warm:
             return 0.0
         started = time.monotonic()
-        if self.template is None or self.verdict is None:
-            self.close()  # a half-made lane (one part failed to set up): all anew
+        if self.shared is None:
+            self.shared, self.owns_verdict = SharedVerdict(self.number), True
+        if self.template is None:
             self.generation += 1
             folder = batch.root / "lanes" / f"{self.number}.{self.generation}"
             folder.mkdir(mode=0o700, parents=True)
@@ -135,16 +186,9 @@ class Lane:
                 slot=make_slot(folder / "sandbox"), kit_lib=batch.kit_lib, data_binds=binds,
                 data_env=data_env,
             )  # fmt: skip
-            binds, data_env = batch.verdict_data
-            self.verdict = VerdictWorker(
-                scratch=folder / "verdict-box", slot=make_slot(folder / "verdict", 0o755),
-                tests_dir=batch.tests_dir, data_binds=binds, data_env=data_env,
-                memory_mb=batch.memory_mb,
-            )  # fmt: skip
         if self.template.broken:
             self.template.start()
-        if self.verdict.broken:
-            self.verdict.start()
+        self.shared.open(batch)
         return round(time.monotonic() - started, 2)
 
     @property
@@ -153,11 +197,12 @@ class Lane:
         return any(p is not None and not p.server.alive for p in (self.template, self.verdict))
 
     def close(self) -> None:
-        for part in (self.template, self.verdict):
-            if part is not None:
-                part.close()
-                remove_slot(part.slot)
-        self.template = self.verdict = None
+        if self.template is not None:
+            self.template.close()
+            remove_slot(self.template.slot)
+        self.template = None
+        if self.owns_verdict and self.shared is not None:
+            self.shared.close()
 
 
 def default_out(assignment: str) -> Path:
@@ -336,13 +381,20 @@ class LocalGrader:
                 manual_questions=tuple(answers.read_manual_questions(autograder_dir / "plan")),
                 reference_flops=compute.read_reference(autograder_dir / "plan"),
                 warm=mode is Mode.STRONG and not options.cold,
+                budget_store=budget_store.open_store()
+                if mode is Mode.STRONG and not options.cold
+                else None,
             )
         except BaseException:
             self._remove_root()
             raise
         self.lanes: queue.SimpleQueue[Lane] = queue.SimpleQueue()
         self.stopping = threading.Event()
-        self.every_lane = [Lane(n, stopping=self.stopping) for n in range(jobs)]
+        self.verdicts = [SharedVerdict(n) for n in range(math.ceil(jobs / LANES_PER_VERDICT))]
+        self.every_lane = [
+            Lane(n, shared=self.verdicts[n // LANES_PER_VERDICT], stopping=self.stopping)
+            for n in range(jobs)
+        ]
         for lane in self.every_lane:
             self.lanes.put(lane)
 
@@ -370,6 +422,8 @@ class LocalGrader:
     def close(self) -> None:
         for lane in self.every_lane:
             lane.close()
+        for verdict in self.verdicts:
+            verdict.close()
         self._remove_root()
 
     def _remove_root(self) -> None:
@@ -642,8 +696,8 @@ def _run_and_score(
 
 
 NOTES = {
-    "keras3": "the notebook imports Keras 3 (`import keras`), whose models the grader cannot "
-    "read: write `from tensorflow import keras` as the lecture does",
+    "keras3": "a Keras 3 model (`import keras`) could not be read as tf-keras (a `Lambda` "
+    "layer, or a class of your own): write `from tensorflow import keras` as the lecture does",
 }
 
 

@@ -16,9 +16,11 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from autograder import paths
+from autograder.errors import SandboxUnavailable
 from autograder.grade.isolation import Mode
 from autograder.grade.isolation.box import Box
 from autograder.grade.isolation.cgroups import SandboxCgroup
@@ -26,7 +28,7 @@ from autograder.grade.isolation.jail import JailSpec, jail_environment
 from autograder.grade.isolation.run import Outcome, run_jailed
 from autograder.grade.isolation.warm import ForkServer
 from autograder.grade.protocol import read_json
-from autograder.grade.verdict import compute
+from autograder.grade.verdict import budget_store, compute
 
 MAX_VERDICT_BYTES = 16 * 2**20
 GRADER = "/grader"
@@ -105,13 +107,17 @@ def _verdict_of(outcome: Outcome, verdict_file: Path, memory_mb: int, timeout_s:
 
 
 class VerdictWorker:
-    """The warm path's verdict for one lane of a batch (strong isolation only): a long-lived
-    jailed worker (``autograder.grade.verdict.worker``) that forks one child per answer. The
-    answer is bind-mounted into the worker's slot for that child only. The worker is started
-    again after it breaks down and after ``MAX_USES`` answers."""
+    """The warm path's verdict (strong isolation only): a long-lived jailed worker
+    (``autograder.grade.verdict.worker``) that forks one child per answer, shared by the lanes
+    of a batch (one answer at a time: ``score`` holds its lock). The answer is bind-mounted
+    into the worker's slot for that child only. The class-wide budget store (``budget_store``)
+    is bound read-only; what a child trains goes to the worker's outbox, which the host
+    empties into the store after each answer. The worker is started again after it breaks
+    down and after ``MAX_USES`` answers."""
 
     MAX_USES = 100
     WORKER = "autograder.grade.verdict.worker"
+    OUTBOX = "budget-new"
 
     def __init__(
         self,
@@ -122,9 +128,11 @@ class VerdictWorker:
         data_binds: list[tuple[str, str]],
         data_env: dict[str, str],
         memory_mb: int,
+        store: Path | None = None,
     ) -> None:
-        self.scratch, self.slot, self.memory_mb = scratch, slot, memory_mb
-        # 256 MB: room for the budgeted copies it caches (checks.BudgetCache, 16 MB at most each)
+        self.scratch, self.slot, self.memory_mb, self.store = scratch, slot, memory_mb, store
+        self.lock = threading.RLock()
+        # 256 MB: room for what one answer's budgeted copies add (16 MB at most each)
         self.box = Box(scratch, mode=Mode.STRONG, size_mb=256, inodes=1000, answer=False)
         self.box.__enter__()
         self.box.mount_points(data_binds, VERDICT_HOME)
@@ -135,16 +143,20 @@ class VerdictWorker:
             "response": f"{GRADER}/slot/response",
             "verdict": f"{VERDICT_HOME}/verdict.json",
         }
+        cache_env, cache_binds = {}, []
+        if store is not None:
+            cache_env = {"KIT_BUDGET_CACHE": f"{GRADER}/budget",
+                         "KIT_BUDGET_CACHE_NEW": f"{VERDICT_HOME}/{self.OUTBOX}"}  # fmt: skip
+            cache_binds = [(str(store), f"{GRADER}/budget")]
         spec = JailSpec(
             command=[sys.executable, "-I", "-m", self.WORKER],
             workdir=VERDICT_HOME,
-            env=jail_environment(
-                VERDICT_HOME, "/tmp", {**data_env, "KIT_BUDGET_CACHE": f"{VERDICT_HOME}/cache"}
-            ),
+            env=jail_environment(VERDICT_HOME, "/tmp", {**data_env, **cache_env}),
             ro_binds=[
                 (str(paths.PACKAGE_DIR), str(paths.PACKAGE_DIR)),
                 (str(tests_dir), f"{GRADER}/tests"),
                 (str(slot), f"{GRADER}/slot"),
+                *cache_binds,
                 *data_binds,
             ],
             rw_binds=[(str(self.box.work), VERDICT_HOME), (str(self.box.tmp), "/tmp")],
@@ -152,9 +164,15 @@ class VerdictWorker:
         self.server = ForkServer(spec, mode=Mode.STRONG, confined=True, name="verdict worker")
 
     def start(self) -> float:
-        self.server.close()
-        self.server.uses = 0
-        return self.server.start([json.dumps(self.config)])
+        with self.lock:
+            self.server.close()
+            self.server.uses = 0
+            return self.server.start([json.dumps(self.config)])
+
+    def ensure(self) -> float:
+        """Start the worker if it is not running (or due for a fresh start); the seconds."""
+        with self.lock:
+            return self.start() if self.broken else 0.0
 
     @property
     def broken(self) -> bool:
@@ -166,8 +184,15 @@ class VerdictWorker:
     ) -> dict:
         """The verdict on the answer in ``response_dir``, or ``{"refused": reason}``, within
         ``timeout_s`` (the submission's configured limit)."""
+        with self.lock:
+            return self._score(response_dir, timeout_s, reference_flops)
+
+    def _score(self, response_dir: Path, timeout_s: float, reference_flops: float | None) -> dict:
         if self.broken:
-            self.start()
+            try:
+                self.start()
+            except SandboxUnavailable as exc:  # the lane sees it broken and tries once more
+                return {"refused": str(exc)}
         target = self.slot / "response"
         verdict_file = self.box.work / "verdict.json"
         verdict_file.unlink(missing_ok=True)
@@ -187,7 +212,10 @@ class VerdictWorker:
             cgroup.remove()
             subprocess.run(["umount", "--lazy", str(target)], capture_output=True, check=False)
             verdict_file.unlink(missing_ok=True)
+            if self.store is not None:
+                budget_store.harvest(self.box.work / self.OUTBOX, self.store)
 
     def close(self) -> None:
-        self.server.close()
-        self.box.__exit__(None, None, None)
+        with self.lock:
+            self.server.close()
+            self.box.__exit__(None, None, None)

@@ -36,6 +36,7 @@ def preload() -> None:
     keras.layers.Dense, keras.losses.Loss  # noqa: B018 (resolve the lazy modules)
     from autograder import checks
 
+    checks.BudgetCache.kit_version()  # the budget store's key: hashed once, not per answer
     if (Path.home() / ".keras" / "datasets" / "fashion-mnist").is_dir():
         checks._fashion_mnist()  # numpy only; every child then has it
 
