@@ -564,6 +564,7 @@ def train_under_budget(
     seed: int,
     batch_size: int = 32,
     loss_as_asked: str | None = None,
+    output_as_asked: str | None = None,
 ) -> Any:
     """A fresh copy of the student's model (architecture, loss, optimizer settings), trained by
     the grader on the course's data within the budget.
@@ -572,10 +573,11 @@ def train_under_budget(
     (more epochs, another loop, a child process) changes them, and no legitimate choice the
     grader does not ask about (batch size, ``tf.data``) costs points either. A loss other than
     ``loss_as_asked`` is charged where the model is compiled: the copy is trained with the
-    question's loss instead, so the threshold judges the rest (no cascade)."""
+    question's loss instead, so the threshold judges the rest (no cascade); so is an output
+    activation other than ``output_as_asked``, charged where the model is built."""
 
     _require_rebuilt(model)
-    key = (id(model), epochs, seed, batch_size, loss_as_asked)
+    key = (id(model), epochs, seed, batch_size, loss_as_asked, output_as_asked)
     if key not in _BUDGET_TRAINED:
         optimizer = getattr(model, "optimizer", None)
         assert optimizer is not None, "the model is not compiled"
@@ -589,17 +591,30 @@ def train_under_budget(
         loss = model.loss
         if loss_as_asked is not None and loss_name(model) != loss_as_asked:
             loss = loss_as_asked  # the loss is charged where it is compiled, not here again
-        copy = _trained_copy(model, loss, X, y, epochs, seed, batch_size)
+        copy = _trained_copy(model, loss, X, y, epochs, seed, batch_size, output_as_asked)
         _BUDGET_TRAINED[key] = (model, copy)
     return _BUDGET_TRAINED[key][1]
 
 
-def _trained_copy(model: Any, loss: Any, X: Any, y: Any, epochs: int, seed: int, batch_size: int):
+def _trained_copy(
+    model: Any,
+    loss: Any,
+    X: Any,
+    y: Any,
+    epochs: int,
+    seed: int,
+    batch_size: int,
+    output_as_asked: str | None = None,
+):
     from tensorflow import keras
 
     optimizer = model.optimizer
     keras.utils.set_random_seed(seed)
     copy = keras.models.clone_model(model)
+    last = copy.layers[-1] if copy.layers else None
+    if output_as_asked is not None and class_name(last) in ("Dense", "Activation"):
+        if activation_name(last) != output_as_asked:  # charged where the model is built
+            last.activation = keras.activations.get(output_as_asked)
     copy.compile(loss=loss, optimizer=type(optimizer).from_config(optimizer.get_config()))
     cache = BudgetCache.from_environment()
     entry = cache.key(copy, X, y, epochs, seed, batch_size) if cache else None
