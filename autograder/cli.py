@@ -82,7 +82,13 @@ def _parser() -> argparse.ArgumentParser:
     def assignment_option(p: argparse.ArgumentParser, help: str, **kwargs) -> None:
         p.add_argument("-a", "--assignment", help=help, **kwargs)
 
-    verb("check-config", "validate grading.toml (types, names, questions) without building")
+    check = verb("check-config", "validate grading.toml (types, names, questions) without building")
+    check.add_argument(
+        "--explain", action="store_true", help="print every key: type, default, what it does"
+    )
+    check.add_argument(
+        "--markdown", action="store_true", help="the same as Markdown (docs/grading-toml.md)"
+    )
 
     data = verb("data", "find or provision every dataset, report the sources")
     data.add_argument("--check", action="store_true", help="report only; copy or download nothing")

@@ -330,3 +330,128 @@ def test_a_term_on_the_command_line_is_checked_too(tmp_path: Path, capsys, verb:
     args += ["--no-check"] if verb == "build" else [str(tmp_path), "--assignment", "mlp"]
     assert cli_main(args) == 2
     assert "--term must be a simple name" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- keys inside an assignment
+
+TITLE = key_line(MLP, "title")
+HIDDEN = key_line(f"{MLP}.params", "hidden_sizes")
+DROPOUT = key_line(f"{MLP}.params", "dropout_rate")
+KEYS = {
+    # the table's name is the assignment's name: a `name` key would rename it unchecked
+    "a name inside an assignment": (TITLE, f'{TITLE}\nname = "mlp2"', f"unknown key {MLP}.name",
+                                    "allowed here: budget"),
+    "a misspelt assignment key": (TITLE, f'{TITLE}\ntitel = "x"', f"unknown key {MLP}.titel",
+                                  "did you mean 'title'"),
+    "a hidden layer of width 0": (HIDDEN, "hidden_sizes = [300, 0]",
+                                  f"{MLP}.params.hidden_sizes[1]", "must be positive"),
+    "no hidden layers": (HIDDEN, "hidden_sizes = []", f"{MLP}.params.hidden_sizes",
+                         "at least one value"),
+    "a dropout rate of 1": (DROPOUT, "dropout_rate = 1", f"{MLP}.params.dropout_rate",
+                            "must lie in [0, 1)"),
+    "a variant value out of range": (
+        f"[{MLP}.budget]", f"[{MLP}.variants]\ndropout_rate = [0.2, 1.5]\n[{MLP}.budget]",
+        f"{MLP}.variants.dropout_rate[1]", "must lie in [0, 1)",
+    ),
+    "an unknown late penalty": (
+        f"[{MLP}.budget]", f'[{MLP}.late]\npenalty = "per_week"\n[{MLP}.budget]',
+        f"{MLP}.late.penalty", "must be one of none, per_day, per_hour, zero",
+    ),
+    "a late penalty without a deadline": (
+        f"[{MLP}.budget]", f'[{MLP}.late]\npenalty = "per_day"\n[{MLP}.budget]',
+        f"{MLP}.late.penalty", "needs a deadline",
+    ),
+    "an unknown time zone": (
+        f"[{MLP}.budget]", f'[{MLP}.late]\ntimezone = "Mars/Base"\n[{MLP}.budget]',
+        f"{MLP}.late.timezone", "unknown time zone",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", KEYS, ids=list(KEYS))
+def test_assignment_keys_are_checked_with_key_and_line(tmp_path: Path, case: str):
+    old, new, key, words = KEYS[case]
+    path, text = variant(tmp_path, old, new)
+    changed = new.splitlines()[1 if new.startswith("[") else -1]  # the key line, not a header
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert key in message and words in message and "\n" not in message, message
+    assert message.startswith(f"{path}:{line_of(text, changed)}: "), message
+
+
+def test_check_config_refuses_a_name_inside_an_assignment(tmp_path: Path, capsys):
+    path, _ = variant(tmp_path, TITLE, f'{TITLE}\nname = "mlp2"')
+    assert cli_main(["--config", str(path), "check-config"]) == 2
+    assert f"unknown key {MLP}.name" in capsys.readouterr().err
+
+
+def test_a_pydantic_config_keeps_integers_and_parameters_as_written():
+    """Settings feed the generated notebooks: their types and order must not change on reading."""
+    mlp = load_config().assignment("mlp")
+    assert list(mlp.params) == list(RAW["assignments"]["mlp"]["params"])
+    assert mlp.params == RAW["assignments"]["mlp"]["params"]
+    assert all(type(v) is int for v in dataclasses.asdict(mlp.budget).values())
+    assert all(type(v) is float for v in mlp.points.values())
+    assert type(mlp.limits.timeout_s) is float and type(mlp.limits.memory_mb) is int
+
+
+# ---------------------------------------------------------------- every key, described
+
+
+def _every_key(cls, table: str = "") -> list[tuple[str, str | None, str]]:
+    """(table, key, description) of every field of the schema, walked here independently; key
+    is None for a table of keys the instructor names (points, thresholds, variants)."""
+    import typing
+
+    from autograder import config as schema
+
+    found = []
+    for name, info in cls.__pydantic_fields__.items():
+        kind = info.annotation
+        inner = typing.get_args(kind)[1] if typing.get_origin(kind) is dict else None
+        here = f"{table}.{name}" if table else name
+        if dataclasses.is_dataclass(kind):
+            found += _every_key(kind, here)
+        elif inner is not None and dataclasses.is_dataclass(inner):
+            found += _every_key(inner, f"{here}.NAME")
+        elif kind is schema.KnownParams or typing.get_origin(kind) is dict:
+            assert info.description, f"{here} has no description"
+            found.append((here, None, info.description))
+            if kind is schema.KnownParams:
+                hints = typing.get_type_hints(kind, include_extras=True)
+                for key, hint in hints.items():
+                    described = [
+                        m for m in typing.get_args(hint)[1:] if getattr(m, "description", None)
+                    ]
+                    found.append((here, key, described[0].description))
+        else:
+            assert info.description, f"{here} has no description"
+            found.append((table, name, info.description))
+    return found
+
+
+def test_explain_prints_every_key_with_its_description(capsys):
+    from autograder.config import GradingFile
+
+    assert cli_main(["check-config", "--explain"]) == 0
+    out = capsys.readouterr().out
+    expected = _every_key(GradingFile)
+    assert len(expected) > 35
+    for table, key, description in expected:
+        section = out.split(f"[{table}]\n", 1)[1].split("\n[", 1)[0]  # that table's lines
+        if key is not None:
+            assert re.search(rf"^  {re.escape(key)}\b", section, re.M), f"{table}.{key}"
+        assert description in section, description
+
+
+def test_generated_reference_is_up_to_date():
+    """docs/grading-toml.md is written by `autograder check-config --markdown`; rerun it and
+    commit the result when a field changes."""
+    from autograder.config import GradingFile, reference_markdown
+
+    committed = (DEFAULT_CONFIG.parent / "docs" / "grading-toml.md").read_text(encoding="utf-8")
+    assert committed == reference_markdown()
+    for table, key, description in _every_key(GradingFile):
+        assert f"## `[{table}]`" in committed and description in committed
+        assert key is None or f"| `{key}` |" in committed
