@@ -234,3 +234,85 @@ def test_similarity_report_of_300_students_stays_short_and_inside_the_window(bro
     page.click("#pair-1 > summary")
     assert page.locator("#pair-1 .side").count() >= 1 and not page.evaluate(wide)
     assert page.locator("#pair-1 .bar").count() >= 1  # the per-question bars
+
+
+# ---------------------------------------------------------------- one room for pages
+
+PACKAGE = Path(__file__).resolve().parents[1] / "autograder"
+# The student's checker stands alone in the handout wheel (no kit templates there): its one
+# notebook display fragment escapes by hand.
+STANDALONE = {"student.py"}
+
+
+def _imports(path: Path) -> set[str]:
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+    return found
+
+
+def test_every_page_is_drawn_from_the_html_room():
+    """The skeleton and CSP are written once, in autograder/html; the pages' modules import it
+    (never a grading stage's helper), and the room imports none of them."""
+    for path in PACKAGE.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if path.parent.name != "html":
+            assert "Content-Security-Policy" not in text or "html/templates" in text, path
+            assert "<!DOCTYPE" not in text.upper(), path
+    for room in ("review", "similarity"):
+        for path in (PACKAGE / room).glob("*.py"):
+            stages = ("autograder.grade.feedback", "autograder.grade.pages")
+            bad = {m for m in _imports(path) if m.startswith(stages)}
+            assert not bad, f"{path} imports the page skeleton from a grading stage: {bad}"
+    for path in (PACKAGE / "html").glob("*.py"):
+        assert {m for m in _imports(path) if m.startswith("autograder")} <= {
+            "autograder.html",
+            "autograder.html.render",
+        }, path
+    skeleton = (PACKAGE / "html" / "templates" / "base.html.j2").read_text(encoding="utf-8")
+    assert "Content-Security-Policy" in skeleton
+    for template in (PACKAGE / "html" / "templates").glob("*.html.j2"):
+        if template.name != "base.html.j2":
+            assert '{% extends "base.html.j2" %}' in template.read_text(encoding="utf-8")
+
+
+def test_no_html_is_built_from_f_strings():
+    """Pages come from templates with autoescape: an f-string holding a tag is how a student's
+    text would reach a page unescaped."""
+    import ast
+    import re
+
+    names = "html|head|body|style|p|div|span|a|ul|ol|li|table|tr|td|th|pre|code|h[1-6]|strong|em"
+    tag = re.compile(rf"</?({names}|details|summary|img|mark|article|header|section|br)\b[^>]*>")
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        if path.name in STANDALONE:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.JoinedStr):
+                text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+                if tag.search(text):
+                    found.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert found == []
+
+
+def test_the_templates_ship_in_the_package():
+    """Every template and style sheet is matched by pyproject's package-data (the kit wheel,
+    the Gradescope image and an installed kit render the same pages)."""
+    import fnmatch
+    import tomllib
+
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = project["tool"]["setuptools"]["package-data"]["autograder.html"]
+    room = PACKAGE / "html"
+    shipped = [p for p in room.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+               and p.suffix != ".py"]  # fmt: skip
+    assert shipped
+    for path in shipped:
+        name = path.relative_to(room).as_posix()
+        assert any(fnmatch.fnmatch(name, pattern) for pattern in patterns), name

@@ -5,7 +5,8 @@ question's title: points (at most 2 decimals), every check with what it checked 
 check's own message; a hidden check's authored hint, never its expected value), the student's
 own cell, line and exception for cells that failed, and the final grade's manual scores,
 corrections and lateness. Text a student controls is fenced in Markdown and escaped in HTML;
-the page loads nothing and runs no script (its Content-Security-Policy forbids both).
+the page (``autograder/html/templates/feedback.html.j2``) loads nothing and runs no script
+(its Content-Security-Policy forbids both).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.config import Assignment
-from autograder.grade.pages import page, render
 from autograder.gradebook.tally import FinalGrade
+from autograder.html import render
 from autograder.results import AFTER_LAST_CELL, QuestionResult, Status, SubmissionResult
 
 MAX_LISTED_CELLS = 20
@@ -232,26 +233,6 @@ def to_markdown(items: list[Block]) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
 
 
-FEEDBACK_BODY = """\
-{% for group in groups %}
-{% if group.kind == "ul" %}
-<ul>
-{% for item, pres in group.list %}
-<li class="{{ item.kind.removeprefix('li').removeprefix('-') or 'note' }}">{{ item.text }}
-{% for pre in pres %}<pre>{{ pre.text }}</pre>{% endfor %}
-</li>
-{% endfor %}
-</ul>
-{% elif group.kind in ("h1", "h2") %}<{{ group.kind }}>{{ group.text }}</{{ group.kind }}>
-{% elif group.kind == "strong" %}<p class="score">{{ group.text }}</p>
-{% elif group.kind == "alert" %}<p class="alert" role="alert">{{ group.text }}</p>
-{% elif group.kind == "pre" %}<pre>{{ group.text }}</pre>
-{% else %}<p>{{ group.text }}</p>
-{% endif %}
-{% endfor %}
-"""
-
-
 @dataclass(frozen=True)
 class _ListGroup:
     list: list[tuple[Block, list[Block]]]  # each item with the ``pre`` blocks under it
@@ -272,7 +253,7 @@ def to_html(items: list[Block]) -> str:
         else:
             groups.append(block)
     title = next((b.text for b in items if b.kind == "h1"), "Feedback")
-    return page(title, render(FEEDBACK_BODY, groups=groups))
+    return render("feedback.html.j2", title=title, groups=groups)
 
 
 def _md_plain(text: str) -> str:

@@ -5,7 +5,8 @@ distribution (the final grades' once every manual score is in, labelled as such)
 point; per question in notebook order its full-marks rate and mean, and for a hand-graded one
 how many answers are still to grade with a link to its review page; the status counts, each
 linked to the students concerned; one row per student with their grade, auto-graded score,
-status, reason and feedback page. The page embeds the plot (a data: URL) and loads nothing else.
+status, reason and feedback page. The page (``autograder/html/templates/summary.html.j2``)
+embeds the plot (a data: URL) and loads nothing else.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from markupsafe import Markup
 
 from autograder import paths
 from autograder.files import atomic_write_text
-from autograder.grade.feedback import QuestionInfo, page, points_text
-from autograder.grade.pages import render
+from autograder.grade.feedback import QuestionInfo, points_text
 from autograder.gradebook.tally import FinalGrade, Gradebook
+from autograder.html import render
 from autograder.results import Status
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC",
@@ -174,66 +175,6 @@ def _short(title: str, limit: int = 48) -> str:
     return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
 
-SUMMARY_BODY = """\
-<h1>{{ title }}</h1>
-<p>{{ students|length }} students, {{ book.results|length }} submissions.
-Status of the submission that counts:
-{% for status, rows in by_status %}
-<a href="#status-{{ status }}">{{ status }}: {{ rows|length }}</a>{{ "," if not loop.last }}
-{% endfor %}.
-{% if pending %}Manual scores still to give for {{ pending }} student(s).{% endif %}</p>
-{% if to_grade %}
-<p><strong>Graded by hand, still to grade:</strong>
-{% for q in to_grade %}
-<a href="review/{{ q.name }}.html">{{ q.title }} (<code>{{ q.name }}</code>):
-to grade: {{ q.to_grade }}</a>{{ ";" if not loop.last }}
-{% endfor %}
-(score them in <code>manual.csv</code>, then <code>{{ tally_command }}</code>).</p>
-{% endif %}
-{% if similarity %}
-<p><a href="similarity.html">Similarity report</a>: pairs of students whose code matches
-(a reason to look, never a verdict)</p>
-{% endif %}
-<img alt="{{ plot_label }} and full marks per question" style="max-width:100%" src="{{ plot_src }}">
-<h2>Questions</h2>
-<table><tr><th>question</th><th class="num">points</th><th class="num">full marks</th>
-<th class="num">mean</th><th>graded</th></tr>
-{% for q in stats %}
-<tr><td>{{ q.title }} <code>{{ q.name }}</code></td><td class="num">{{ pts(q.possible) }}</td>
-{% if q.scored %}<td class="num">{{ "%.0f" % (q.full_rate * 100) }}%</td>
-<td class="num">{{ pts(q.mean) }}</td>
-{% else %}<td class="num">–</td><td class="num">–</td>{% endif %}
-<td>{% if not q.manual %}auto{% elif q.to_grade %}by hand:
-<a href="review/{{ q.name }}.html">to grade: {{ q.to_grade }}</a>
-{% else %}by hand: all {{ q.scored }} scored{% endif %}</td></tr>
-{% endfor %}
-</table>
-<h2 id="students">Students</h2>
-<table><tr><th>student</th><th>key</th><th class="num">grade</th><th class="num">auto-graded</th>
-<th>status</th><th>reason</th><th>feedback</th></tr>
-{% for row in students %}
-<tr><td>{{ row.grade.who.name }}</td><td><code>{{ row.grade.who.key }}</code></td>
-<td class="num">{{ row.final }}</td>
-<td class="num">{{ pts(row.auto) }} / {{ pts(row.auto_possible) }}</td>
-<td>{{ row.grade.result.status }}</td><td>{{ row.reason }}</td>
-<td><a href="feedback/{{ row.grade.result.submission }}.html">
-{{- row.grade.result.submission }}</a></td></tr>
-{% endfor %}
-</table>
-<h2>Students by status</h2>
-{% for status, rows in by_status %}
-<h3 id="status-{{ status }}">{{ status }}: {{ rows|length }}</h3>
-<ul>
-{% for row in rows %}
-<li><a href="feedback/{{ row.grade.result.submission }}.html">
-{{- row.grade.who.name or row.grade.who.key }}</a>
-{%- if row.reason %}: {{ row.reason }}{% endif %}</li>
-{% endfor %}
-</ul>
-{% endfor %}
-"""
-
-
 def summary_page(
     book: Gradebook,
     stats: list[QuestionStats],
@@ -248,15 +189,14 @@ def summary_page(
                  if (rows := [r for r in students if r.grade.result.status == s])]  # fmt: skip
     name = book.assignment.name
     plot_label, *_ = distribution(book)
-    body = render(
-        SUMMARY_BODY, title=title, book=book, students=students, by_status=by_status,
+    return render(
+        "summary.html.j2", title=title, book=book, students=students, by_status=by_status,
         pending=sum(1 for g in book.grades if g.pending),
         to_grade=[q for q in stats if q.manual and q.to_grade], stats=stats,
         similarity=similarity, plot_label=plot_label, pts=points_text,
         plot_src=Markup("data:image/png;base64," + base64.b64encode(png).decode()),
         tally_command=tally_command or f"autograder tally -a {name}",
     )  # fmt: skip
-    return page(title, body)
 
 
 def _student_row(grade: FinalGrade) -> StudentRow:
