@@ -316,3 +316,29 @@ def test_the_templates_ship_in_the_package():
     for path in shipped:
         name = path.relative_to(room).as_posix()
         assert any(fnmatch.fnmatch(name, pattern) for pattern in patterns), name
+
+
+@pytest.mark.slow
+def test_similarity_page_renders_runs_no_student_script_and_fetches_nothing(browser, tmp_path):
+    """A copied pair whose names and shared code carry markup: the page shows it as text."""
+    from similarity import students
+
+    from autograder import paths
+    from autograder.similarity.main import similarity_report
+
+    hostile = "<img src=x onerror=alert(1)><b>bold</b>"
+    answers = {q: f"{code}\nnote = {hostile!r}\n" for q, code in students.ANA.items()}
+    name = "<img src=x onerror=alert(2)>"  # a folder name: no slash
+    names = {f"ana{name}": answers, "ben": answers, "eve": students.EVE}
+    skeleton = paths.ASSIGNMENTS_DIR / "word2vec" / "word2vec.ipynb"
+    folder = students.write_class(skeleton, tmp_path / "class", names)
+    similarity_report([folder], assignment="word2vec", out=tmp_path, term="unbuilt-term")
+    page, requests, dialogs = open_page(browser, tmp_path / "similarity.html")
+    assert page.locator("h1").count() == 1 and "similarity" in page.locator("h1").inner_text()
+    assert page.locator("script, img, b").count() == 0 and dialogs == []
+    assert all(u.startswith(("file://", "data:")) for u in requests), requests
+    assert "1 flagged" in page.inner_text("body")
+    page.click("details#pair-1 > summary")
+    shown = page.locator("details#pair-1").inner_text()
+    assert hostile in shown and name.title() in shown  # the code and the name, as text
+    assert page.locator("details#pair-1 mark").count() > 0  # the shared lines, marked
