@@ -85,7 +85,7 @@ def test_mlp_corpus_gets_its_exact_scores(mlp_build, tmp_path):
     assert f"(q_model): {points_text(q_model - lost)} / {points_text(q_model)}" in feedback
     assert "✗ hidden check" in feedback and "hidden layer sizes" in feedback  # what was found
     hidden_source = (mlp_build / "autograder" / "tests" / "q_model.py").read_text()
-    assert "assert_mlp" in hidden_source and "assert_mlp" not in feedback
+    assert "assert_hidden_layers" in hidden_source and "assert_hidden_layers" not in feedback
     keras3 = (tmp_path / "feedback" / "alt_keras3_import.md").read_text()
     assert "Keras 3" not in keras3, "a Keras 3 model read as tf-keras needs no fix"
 
