@@ -1,17 +1,24 @@
 """Benchmark: the warm pipeline against the cold one and sequential `otter run`, in one run.
 
-For each assignment (mlp, word2vec, sentence_embeddings) it grades the original sample
-notebooks (plus the built solution; 8 for mlp) with `autograder grade` on the warm path
-(template + verdict worker per lane); for mlp also with `--cold` (fresh jailed processes per
-submission) and one by one with `otter run` and the otter autograder zip from
+For each assignment (mlp, word2vec, sentence_embeddings) it grades the original sample notebooks
+(plus the built solution; 8 for mlp) with `autograder grade` on the warm path (a sandbox
+template per lane, a verdict worker per two lanes); for mlp also with `--cold` (fresh jailed
+processes per submission) and one by one with `otter run` and the otter autograder zip from
 `autograder build`, under the same grading budget (a sitecustomize patches Keras for otter as
 the sandbox harness does). Prints, per assignment: median and p95 seconds per submission once
-its lane is warm, the first submission's latency, the lanes' cold-start seconds, wall time,
-peak memory per job (PSS of the grader's whole process tree, sampled, divided by jobs) and
-the throughput ratios.
+its lane is warm, the first submission's latency, the lanes' cold-start seconds, wall time, peak
+memory per job (PSS of the grader's whole process tree, sampled, divided by jobs), the
+throughput ratios, and the kit's overhead per submission: sandbox seconds beyond the notebook's
+own cells, verdict seconds (median, p95), and all of it against the cells' own seconds.
+
+Then a *class* (skip with ``--no-class``): 30 mlp notebooks that share the reference
+architecture and settings, each with its own small differences elsewhere (generated here), as
+a TA's first batch on an empty budget store sees it. Every run uses an empty store of its own.
+``--lanes-per-verdict 1`` gives each lane its own verdict worker (the old layout), for
+comparing memory per job.
 
     .venv/bin/python benchmarks/grading.py [--jobs 2] [--assignment mlp ...] [--no-otter]
-                                           [--cluster]
+                                           [--cluster] [--no-class] [--lanes-per-verdict N]
 
 ``--cluster`` also grades mlp on a loopback Dask cluster of ``--jobs`` one-thread workers and
 prints its overhead per submission against the local ``--jobs`` pool.
@@ -143,6 +150,25 @@ class KitRun:
     results: list
     peak_per_job_mb: float
 
+    def overhead(self) -> str:
+        """What the kit adds to the notebook's own cells, per submission: in the sandbox
+        (its seconds minus the cells' own) and after it (the verdict, with the host's little
+        bookkeeping and any wait for a shared verdict worker), and in all against the cells."""
+        graded = [r for r in self.results if r.sandbox_seconds is not None and r.cells]
+        if not graded:
+            return "  (no submission ran its cells)"
+        cells = [sum(c.seconds for c in r.cells) for r in graded]
+        sandbox = [r.sandbox_seconds - c for r, c in zip(graded, cells, strict=True)]
+        verdict = [r.seconds - (r.startup_seconds or 0) - r.sandbox_seconds for r in graded]
+        kit = sum(sandbox) + sum(verdict)
+        return (
+            f"  {'':<22} overhead per submission: sandbox beyond the cells median "
+            f"{statistics.median(sandbox):.2f} s, p95 {p95(sandbox):.2f} s; verdict median "
+            f"{statistics.median(verdict):.2f} s, p95 {p95(verdict):.2f} s; kit overhead "
+            f"{100 * kit / sum(cells):.0f}% of the cells' own {statistics.median(cells):.1f} s "
+            "(median)"
+        )
+
     def report(self, jobs: int) -> str:
         steady = [r.seconds - (r.startup_seconds or 0) for r in self.results]
         firsts = [r.seconds for r in self.results if r.startup_seconds]
@@ -213,6 +239,69 @@ def grade_with_otter(notebooks: list[Path], assignment: str, work: Path) -> tupl
     return wall, scores
 
 
+CLASS_SIZE = 30
+
+
+def class_submissions(folder: Path, count: int = CLASS_SIZE) -> list[Path]:
+    """A class: ``count`` mlp notebooks that all build the reference architecture with the
+    reference settings (the built solution's model, compile and budget), each written with its
+    own small differences elsewhere, as students do: a note, another plot grid or figure size,
+    a look at the data, ``model.summary()``, the weights' shape shown instead of the array."""
+    import random
+
+    cfg = load_config()
+    source = paths.BUILD_DIR / cfg.course.term / "mlp" / "autograder" / "mlp.ipynb"
+    base = json.loads(source.read_text())
+    folder.mkdir(parents=True)
+    for i in range(count):
+        rng = random.Random(i)
+        notebook = json.loads(json.dumps(base))
+        cells = notebook["cells"]
+        extra = None
+        for index, cell in enumerate(cells):
+            if cell["cell_type"] != "code":
+                continue
+            text = "".join(cell["source"])
+            if text.startswith("import os"):
+                text = f"# {rng.choice(['HW2', 'hw 2', 'MLP homework'])}, student {i:02d}\n" + text
+            elif text.startswith("n_rows, n_cols = 4, 10"):
+                rows, cols = rng.randint(2, 5), rng.randint(5, 10)
+                text = text.replace("n_rows, n_cols = 4, 10", f"n_rows, n_cols = {rows}, {cols}")
+            elif text.startswith("pd.DataFrame(history.history).plot(figsize=(8, 5))"):
+                text = text.replace("(8, 5)", f"({rng.randint(6, 12)}, {rng.randint(4, 7)})")
+            elif text.startswith("dense_params") and rng.random() < 0.5:
+                text += "\nmodel.summary()"
+            elif text.startswith("hidden1 = ") and rng.random() < 0.5:
+                text = text.rstrip().removesuffix("weights") + "weights.shape, biases[:5]"
+            elif text.startswith("fashion_mnist = ") and extra is None:
+                look = rng.choice(["X_train.shape, X_valid.shape, X_test.shape",
+                                   "X_train.min(), X_train.max()",
+                                   "np.bincount(y_train)", "y_train[:10]"])  # fmt: skip
+                extra = (index + 1, {"cell_type": "code", "metadata": {}, "outputs": [],
+                                     "execution_count": None, "source": look})  # fmt: skip
+            cell["source"] = text
+        if extra is not None:
+            cells.insert(*extra)
+        (folder / f"student{i:02d}.ipynb").write_text(json.dumps(notebook))
+    return sorted(folder.glob("*.ipynb"))
+
+
+def class_scenario(work: Path, jobs: int) -> None:
+    """What a TA sees: the first batch of a class on an empty budget store."""
+    from autograder.grade.verdict import budget_store
+
+    notebooks = class_submissions(work / "class" / "in")
+    budget_store.STORE_DIR = work / "class" / "store" / "budget"  # empty: the class's first batch
+    print(f"class: {len(notebooks)} mlp submissions sharing the reference architecture, "
+          "first batch on an empty budget store")  # fmt: skip
+    run = grade_with_kit(work / "class" / "in", "mlp", jobs, work / "class" / "out", cold=False)
+    print(run.report(jobs))
+    print(run.overhead())
+    totals = sorted({r.total for r in run.results})
+    stored = len(list(budget_store.STORE_DIR.glob("*.npz")))
+    print(f"  totals {totals}; {stored} budgeted cop(ies) trained, the rest restored")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--jobs", type=int, default=2)
@@ -221,10 +310,25 @@ def main() -> None:
     parser.add_argument(
         "--cluster", action="store_true", help="mlp also on a loopback Dask cluster"
     )
+    parser.add_argument("--no-class", action="store_true", help="skip the class scenario")
+    parser.add_argument(
+        "--lanes-per-verdict",
+        type=int,
+        help="lanes one verdict worker serves (default: the pipeline's; 1: a worker per lane)",
+    )
     args = parser.parse_args()
+    if args.lanes_per_verdict:
+        from autograder.grade import pipeline
+
+        pipeline.LANES_PER_VERDICT = args.lanes_per_verdict
     cfg = load_config()
     work = Path(tempfile.mkdtemp(prefix="kit-bench-"))
-    print(f"{os.cpu_count()} cores, --jobs {args.jobs}")
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"{os.cpu_count()} cores, --jobs {args.jobs}, load average {load} (other programs' "
+          "work counts in every figure)")  # fmt: skip
+    from autograder.grade.verdict import budget_store
+
+    budget_store.STORE_DIR = work / "store" / "budget"  # every run starts on an empty store
     try:
         for assignment in args.assignment or ASSIGNMENTS:
             notebooks = submissions(work / assignment / "in", assignment)
@@ -233,11 +337,13 @@ def main() -> None:
             warm = grade_with_kit(work / assignment / "in", assignment, args.jobs,
                                   work / assignment / "warm", cold=False)  # fmt: skip
             print(warm.report(args.jobs))
+            print(warm.overhead())
             if assignment != "mlp":
                 continue
             cold = grade_with_kit(work / assignment / "in", assignment, args.jobs,
                                   work / assignment / "cold", cold=True)  # fmt: skip
             print(cold.report(args.jobs))
+            print(cold.overhead())
             print(f"  warm vs cold throughput: {cold.wall / warm.wall:.2f}x")
             scores = {r.submission: r.total for r in warm.results}
             assert scores == {r.submission: r.total for r in cold.results}, "warm != cold"
@@ -256,6 +362,8 @@ def main() -> None:
             print(f"  throughput ratio (otter wall / kit wall): {otter_wall / warm.wall:.2f}x")
             print("  kit scores:  ", [scores[n.stem] for n in notebooks])
             print("  otter scores:", otter_scores)
+        if not args.no_class:
+            class_scenario(work, args.jobs)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
