@@ -14,6 +14,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # every zip the kit writes: the same bytes on every build
+
+
 _FILE_DIGESTS: dict[tuple[str, int, int], str] = {}
 
 

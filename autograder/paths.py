@@ -17,3 +17,13 @@ GRADES_DIR = REPO_ROOT / "grades"
 DATA_DIR = REPO_ROOT / ".data"
 SHARED_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
 SAMPLE_SUBMISSIONS_DIR = REPO_ROOT / "tests" / "submissions"
+
+
+def default_out(assignment: str) -> Path:
+    """Where ``autograder grade`` writes an assignment's grades unless told otherwise."""
+    return GRADES_DIR / assignment
+
+
+def autograder_dir_for(term: str, assignment: str) -> Path:
+    """The built autograder (hidden tests, plan) of one assignment for one term."""
+    return BUILD_DIR / term / assignment / "autograder"

@@ -26,10 +26,9 @@ import zipfile
 from pathlib import Path
 
 from autograder import paths
-from autograder.assign.normalize import ZIP_DATE
 from autograder.config import GradingConfig
 from autograder.errors import BuildError
-from autograder.files import atomic_write_bytes
+from autograder.files import ZIP_DATE, atomic_write_bytes
 
 UV_VERSION = "0.9.5"
 SETUP = r"""#!/usr/bin/env bash

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.files import atomic_write_bytes, sha256_text
+from autograder.files import ZIP_DATE, atomic_write_bytes, sha256_text
 
 # The handout's first cell (the kit's, in place of otter's): where this Python lacks the student
 # package (Colab, a plain Jupyter) it installs the wheel beside the notebook (unpacked from the
@@ -37,8 +37,6 @@ except ImportError:
     from autograder.student import Notebook
     print(f"installed the course's checker from {{_source}}", end="; ")  # then what `grader` has
 grader = Notebook("{name}.ipynb")"""
-
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
 def normalize_notebook(

@@ -16,8 +16,8 @@ from autograder.errors import GradesError, UsageError
 from autograder.export import canvas, csv_format, gradescope, moodle
 from autograder.export.common import Export
 from autograder.files import write_csv
-from autograder.grade.pipeline import default_out
 from autograder.gradebook.tally import tally
+from autograder.paths import default_out
 from autograder.safetext import visible
 
 FORMATS = {"canvas": canvas, "moodle": moodle, "gradescope": gradescope, "csv": csv_format}

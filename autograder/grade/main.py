@@ -8,8 +8,9 @@ from pathlib import Path
 
 from autograder.config import load_config
 from autograder.grade import report
-from autograder.grade.pipeline import default_out, grade_batch
+from autograder.grade.pipeline import grade_batch
 from autograder.gradebook.tally import tally
+from autograder.paths import default_out
 from autograder.safetext import visible
 
 

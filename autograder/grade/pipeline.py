@@ -60,6 +60,7 @@ from autograder.grade.verdict.run import (
     run_verdict,
 )
 from autograder.gradebook import corrections
+from autograder.paths import autograder_dir_for, default_out
 from autograder.results import (
     AFTER_LAST_CELL,
     CaseResult,
@@ -203,14 +204,6 @@ class Lane:
         self.template = None
         if self.owns_verdict and self.shared is not None:
             self.shared.close()
-
-
-def default_out(assignment: str) -> Path:
-    return paths.GRADES_DIR / assignment
-
-
-def autograder_dir_for(term: str, assignment: str) -> Path:
-    return paths.BUILD_DIR / term / assignment / "autograder"
 
 
 def grade_batch(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from autograder.config import load_config
 from autograder.grade import plan, report
-from autograder.grade.pipeline import autograder_dir_for, default_out
 from autograder.gradebook import corrections
+from autograder.paths import autograder_dir_for, default_out
 from autograder.safetext import visible
 
 

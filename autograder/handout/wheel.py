@@ -16,8 +16,7 @@ import zipfile
 from pathlib import Path
 
 from autograder import paths
-from autograder.assign.normalize import ZIP_DATE
-from autograder.files import atomic_write_bytes
+from autograder.files import ZIP_DATE, atomic_write_bytes
 
 DIST = "keras-course-kit-student"
 PACKAGE_FILES = {  # member of the wheel -> its source in the kit

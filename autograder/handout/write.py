@@ -12,9 +12,8 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from autograder.assign.normalize import ZIP_DATE
 from autograder.errors import BuildError
-from autograder.files import atomic_write_bytes
+from autograder.files import ZIP_DATE, atomic_write_bytes
 from autograder.handout.leaks import leaks, secrets
 from autograder.handout.wheel import wheel_bytes, wheel_name
 

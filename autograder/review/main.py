@@ -12,10 +12,10 @@ from pathlib import Path
 from autograder.config import load_config
 from autograder.files import atomic_write_text, write_csv
 from autograder.grade.answers import read_manual_questions
-from autograder.grade.pipeline import autograder_dir_for, default_out
 from autograder.gradebook.corrections import MANUAL_FILE
 from autograder.gradebook.tables import read_table, spreadsheet_text
 from autograder.gradebook.tally import tally
+from autograder.paths import autograder_dir_for, default_out
 from autograder.review.page import render
 
 MANUAL_HEADER = ["student", "name", "submission", "question", "possible", "points", "comment"]

@@ -12,7 +12,7 @@ from pathlib import Path
 from autograder import paths
 from autograder.config import check_term, load_config
 from autograder.errors import BuildError, GradesError, UsageError
-from autograder.grade.pipeline import autograder_dir_for, default_out
+from autograder.paths import autograder_dir_for, default_out
 from autograder.safetext import visible
 from autograder.similarity.base import base_cells, lecture_cells
 from autograder.similarity.compare import Comparison, compare
