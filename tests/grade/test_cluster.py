@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -146,10 +145,11 @@ def test_the_scheduler_comes_from_grading_toml_and_an_absent_one_fails_fast(tmp_
         connect("tcp://192.0.2.10:1")
 
 
-def test_the_readme_slurm_script_starts_one_lane_workers_and_grades_through_them(
+def test_the_example_slurm_script_starts_one_lane_workers_and_grades_through_them(
     monkeypatch, tmp_path
 ):
     import copy
+    import runpy
 
     import dask
     import dask_jobqueue
@@ -157,8 +157,7 @@ def test_the_readme_slurm_script_starts_one_lane_workers_and_grades_through_them
     from autograder import paths
     from autograder.grade import pipeline
 
-    readme = (paths.REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    script = re.search(r"```python\n(# slurm_grade\.py.*?)```", readme, re.S).group(1)
+    script = paths.REPO_ROOT / "examples" / "slurm" / "grade.py"
     seen: dict = {}
 
     monkeypatch.setenv("HOME", str(tmp_path))  # the certificate's shared folder
@@ -176,7 +175,7 @@ def test_the_readme_slurm_script_starts_one_lane_workers_and_grades_through_them
     monkeypatch.setattr(pipeline, "grade_batch", grade_batch)
     monkeypatch.setattr(sys, "argv", ["slurm_grade.py", str(tmp_path)])
     monkeypatch.setattr(dask.config, "config", copy.deepcopy(dask.config.config))
-    exec(compile(script, "slurm_grade.py", "exec"), {"__name__": "__main__"})
+    runpy.run_path(str(script), run_name="__main__")
     assert seen["inputs"] == [tmp_path] and seen["assignment"] == "mlp"
     assert seen["address"].startswith("tls://") and seen["jobs"] == 5
     job = seen["job_script"]
