@@ -50,8 +50,9 @@ def main(
     todo = []
     for name in names:
         build_dir = paths.BUILD_DIR / term / name
-        if not force and uptodate.is_current(build_dir, digests[name], checked=False):
-            checked = uptodate.is_current(build_dir, digests[name], checked=True)
+        built = None if force else uptodate.state(build_dir, digests[name])
+        if built is not None:
+            checked = built == "checked"
             print(f"{name} for term {term} is up to date (build/{term}/{name}): not rebuilt"
                   f"{'' if checked or no_check else ', self-checked again'}; --force rebuilds "
                   "it")  # fmt: skip

@@ -59,21 +59,24 @@ def _sha256(path: Path) -> str:
         return "missing"
 
 
-def is_current(build_dir: Path, digest: str, *, checked: bool) -> bool:
-    """The build in ``build_dir`` was made from ``digest``'s inputs, is unchanged since, and
-    (with ``checked``) passed its self-check."""
+def state(build_dir: Path, digest: str) -> str | None:
+    """``"checked"`` when the build in ``build_dir`` was made from ``digest``'s inputs, is
+    unchanged since and passed its self-check; ``"built"`` when only the first two hold; None
+    when it is out of date (or missing)."""
     try:
         stamp = json.loads((build_dir / STAMP).read_text())
         outputs = build_fingerprint(build_dir / "autograder")
     except (OSError, ValueError):
-        return False
-    return (
+        return None
+    current = (
         isinstance(stamp, dict)
         and stamp.get("inputs") == digest
         and stamp.get("outputs") == outputs
-        and (stamp.get("checked") is True or not checked)
         and (build_dir / "autograder" / "plan" / "plan.json").is_file()
     )
+    if not current:
+        return None
+    return "checked" if stamp.get("checked") is True else "built"
 
 
 def record(build_dir: Path, digest: str, *, checked: bool) -> None:
@@ -84,7 +87,3 @@ def record(build_dir: Path, digest: str, *, checked: bool) -> None:
         "checked": checked,
     }
     (build_dir / STAMP).write_text(json.dumps(stamp, indent=1) + "\n")
-
-
-def forget(build_dir: Path) -> None:
-    (build_dir / STAMP).unlink(missing_ok=True)
