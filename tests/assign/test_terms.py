@@ -75,17 +75,17 @@ def test_two_terms_differ_and_each_self_checks(tmp_path):
         (
             "mlp.params",
             "hidden_sizes = [300, 0]",
-            "assignments.mlp.params.hidden_sizes must be a non-empty list",
+            "assignments.mlp.params.hidden_sizes[1] must be positive, got 0",
         ),
         (
             "mlp.params",
             "dropout_rate = 1.5",
-            "assignments.mlp.params.dropout_rate must be a number in [0, 1)",
+            "assignments.mlp.params.dropout_rate must lie in [0, 1), got 1.5",
         ),
         (
             "word2vec.params",
             "window_size = 0",
-            "assignments.word2vec.params.window_size must be a positive integer",
+            "assignments.word2vec.params.window_size must be positive, got 0",
         ),
         ("word2vec.params", "bible_slice = [2000, 1000]", "bible_slice must be [start, stop]"),
     ],

@@ -4,7 +4,6 @@ within its size, no sandbox reaches it, and a hit grades exactly like a miss and
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
 from pathlib import Path
 
@@ -191,8 +190,13 @@ def test_a_hit_grades_exactly_like_a_miss_and_no_sandbox_reaches_the_store(
     planted = f"{'ef' * 32}.npz"
     inputs = tmp_path / "in"
     inputs.mkdir()
-    # a model whose grader's copy cannot learn: its message shows the copy's accuracy
-    shutil.copyfile(SUBMISSIONS / "mlp" / "no_softmax.ipynb", inputs / "no_softmax.ipynb")
+    # a model whose grader's copy cannot learn (hidden weights all zero: no gradient reaches
+    # them): its message shows the copy's accuracy
+    source = (SUBMISSIONS / "mlp" / "no_softmax.ipynb").read_text()
+    relu = 'model.add(keras.layers.Dense(300, activation=\\"relu\\"))'
+    assert relu in source
+    zeros = relu.replace('\\"relu\\"', '\\"relu\\", kernel_initializer=\\"zeros\\"')
+    (inputs / "no_softmax.ipynb").write_text(source.replace(relu, zeros))
 
     def grade(out: str, **options):
         return grade_batch([inputs], assignment="mlp", out=tmp_path / out, progress=False,

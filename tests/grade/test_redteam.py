@@ -200,10 +200,11 @@ ATTACKS["blocking_read"] = notebook(
     "open('/dev/ptmx', 'rb').read()"
 )
 
-# What each attack may end with. The score is always 0: none of them answers a question.
-# /tmp and /dev/shm live on the box's quota'd tmpfs (they fill it before memory runs out);
-# memfd and heap pages are charged to the memory cgroup.
-STATUS = {"memfd_hog": "memory", "heap_hog": "memory"}
+# Every attack ends graded with 0 points: none of them answers a question. /tmp and /dev/shm
+# live on the box's quota'd tmpfs (they fill it before memory runs out); memfd and heap pages
+# are charged to the memory cgroup, whose stop ends the run: the notebook is run again
+# without the cell that was stopped, and that cell says why.
+STOPPED_FOR_MEMORY = ("memfd_hog", "heap_hog")
 
 
 @pytest.fixture
@@ -238,9 +239,12 @@ def test_attacks_gain_nothing_leak_nothing_and_leave_nothing(
         name: (str(r.status), r.total, r.reason, [c.error[:150] for c in r.cells if c.error])
         for name, r in by_name.items()
         if name in ATTACKS
-        and (r.total != 0 or str(r.status) != STATUS.get(name, "graded") or r.isolation != "strong")
+        and (r.total != 0 or str(r.status) != "graded" or r.isolation != "strong")
     }
     assert wrong == {}
+    for name in STOPPED_FOR_MEMORY:
+        errors = [c.error for c in by_name[name].cells if c.error]
+        assert len(errors) == 1 and "used over 2048 MB" in errors[0], (name, errors)
     everything = "".join(p.read_text(errors="replace") for p in out.rglob("*") if p.is_file())
     assert TOKEN not in everything, "a canary reached the grading output"
     feedback = (out / "feedback" / "markdown_error.md").read_text()
@@ -416,7 +420,8 @@ def test_round3_one_batch_holds_identity_metadata_terminal_and_compute(mlp_build
     shown = (proc.stdout + proc.stderr).decode("utf-8", "replace")
     assert proc.returncode == 0, shown[-3000:]
     assert (out / "grades.csv").exists()
-    assert "\x1b" not in shown and "\x07" not in shown and "\\x1b" in shown
+    assert "\x1b" not in shown and "\x07" not in shown
+    assert "_2J_0_pwned_8m" in shown, "the file name with its escapes is not shown made safe"
     grades = (out / "grades.csv").read_text(encoding="utf-8")
     assert "\x1b" not in grades and "\x07" not in grades
     results = [
