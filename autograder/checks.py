@@ -824,9 +824,11 @@ def _require_rebuilt(model: Any) -> None:
 
 
 def accuracy(model: Any, X: np.ndarray, y: np.ndarray) -> float:
-    """Accuracy computed by the grader from predictions, not from what the notebook printed."""
+    """Accuracy computed by the grader from predictions, not from what the notebook printed.
+    Large batches: the verdict predicts the whole test set several times (about 3x faster than
+    Keras' default 32; each row's prediction does not depend on the batch)."""
     _require_rebuilt(model)
-    predictions = np.asarray(model.predict(X, verbose=0))
+    predictions = np.asarray(model.predict(X, verbose=0, batch_size=1024))
     return float(np.mean(np.argmax(predictions, axis=1) == y))
 
 
