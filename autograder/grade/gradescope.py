@@ -116,6 +116,8 @@ def run(*, root: Path, assignment: str, term: str) -> dict:
             user.lock_down(private)
         mode, why = choose_mode(private, order=(Mode.USER,))
         why = {"strong/unprivileged": str(exc), **why}
+    if mode is not Mode.USER and os.geteuid() == 0:  # a jail's verdict reads the kit as nobody
+        user.open_up([p for p in private if "site-packages" in p.parts])
     for weaker, reason in why.items():  # for staff: the autograder's log, not the student's
         print(f"kit: the {weaker} sandbox was not used: {reason}", file=sys.stderr)
     notes = [f"isolation: {MODES[mode]}"]

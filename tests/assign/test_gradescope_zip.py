@@ -89,6 +89,11 @@ def run_autograder(
     return proc.returncode, data, proc.stdout + proc.stderr
 
 
+def _probe_lines(output: str) -> list[str]:
+    """Why the run's stronger modes were not used (for the log, with -s)."""
+    return [line for line in output.splitlines() if "sandbox was not used" in line]
+
+
 def auto_points() -> float:
     spec = load_config().assignment("mlp")
     return sum(p for q, p in spec.points.items() if q not in spec.manual)
@@ -129,8 +134,11 @@ def test_correct_and_buggy_notebooks_get_their_scores(installed):
     # the mode the probe found is named first (strong expected here; see the README's open
     # point: after setup the strong probe may fail on a shared host and the user mode is used)
     assert correct["output"].splitlines()[0].startswith(("isolation: strong", "isolation: user"))
+    print("first run:", correct["output"].splitlines()[0], *_probe_lines(output), sep="\n  ")
     no_host_path(correct, installed)
-    code, buggy, _ = run_autograder(installed, [SUBMISSIONS / "mlp" / "wrong_sizes.ipynb"])
+    code, buggy, output = run_autograder(installed, [SUBMISSIONS / "mlp" / "wrong_sizes.ipynb"])
+    assert code == 0 and buggy is not None, output[-3000:]
+    print("second run:", buggy["output"].splitlines()[0], *_probe_lines(output), sep="\n  ")
     assert buggy["score"] == expected_results("mlp")["wrong_sizes"]["total"] < auto_points()
 
 
@@ -153,7 +161,10 @@ def test_user_mode_grades_and_keeps_the_grader_private(installed):
     assert "graded the newest: wrong_sizes.ipynb" in newest["output"]
 
 
-ATTACK = r"""
+# Three cells: the search (its evidence line stays even when a later cell is stopped from
+# outside and the notebook is run again without it), the forgery and plants, the kill.
+ATTACK = (
+    r"""
 import glob, json, os, signal
 found = []
 for top in [TREE, "/autograder", "/root", "/opt"]:
@@ -167,6 +178,10 @@ for top in [TREE, "/autograder", "/root", "/opt"]:
                     found.append(path)
                 except OSError:
                     pass
+drill_params = 2083 if found else None
+raise RuntimeError("found: " + repr(found[:5]))
+""",
+    r"""import json, os
 forged = {"score": 99, "output": "forged", "tests": []}
 for folder in [TREE + "/autograder/results", "/autograder/results"]:
     for name in ("results.json", "results.json.tmp"):
@@ -178,19 +193,19 @@ for folder in [os.getcwd(), "/tmp", "/var/tmp", os.path.expanduser("~")]:
     for name in ("numpy.py", "json.py", "sitecustomize.py", "autograder/__init__.py"):
         try:
             os.makedirs(os.path.join(folder, os.path.dirname(name)), exist_ok=True)
-            open(os.path.join(folder, name), "w").write("import os; os._exit(3)
-")
+            open(os.path.join(folder, name), "w").write("import os; os._exit(3)\n")
         except OSError:
             pass
+""",
+    r"""import os, signal
 for pid in os.listdir("/proc"):
     if pid.isdigit() and int(pid) != os.getpid():
         try:
             os.kill(int(pid), signal.SIGKILL)
         except OSError:
             pass
-drill_params = 2083 if found else None
-raise RuntimeError("found: " + repr(found[:5]))
-"""
+""",
+)
 
 
 @probe_dependent
@@ -198,7 +213,8 @@ def test_user_mode_red_team(installed):
     """Read the tests, forge the results, plant modules, kill the grader: none of it works.
     (The search covers the Gradescope tree: elsewhere on a shared machine the student user
     reads what is world-readable, as the README says.)"""
-    attack = notebook(f"TREE = {str(installed.parent)!r}\n" + ATTACK)  # this scratch tree
+    search, *rest = ATTACK
+    attack = notebook(f"TREE = {str(installed.parent)!r}\n" + search, *rest)  # this scratch tree
     code, data, output = run_autograder(installed, [attack], isolation="user")
     assert code == 0, output[-2000:]
     assert data["score"] == 0 and data["output"] != "forged", data["output"][:2000]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
@@ -97,3 +98,49 @@ def test_a_v2_sandbox_cgroup_writes_its_limits_and_reads_its_events(tmp_path):
         file.unlink()
     group.remove()
     assert not folder.exists() and group.folder is None
+
+
+@pytest.mark.skipif(not ROOT or cgroups.missing() != [], reason="needs root and cgroups")
+@pytest.mark.parametrize("mode", [Mode.STRONG, Mode.UNPRIVILEGED])
+def test_the_kit_installed_in_the_jails_python_is_unreadable_unless_bound(
+    tmp_path, monkeypatch, mode
+):
+    """In the Gradescope zip the kit is installed in the Python the jail binds: its packages
+    (the catalog, ``reference``) must stay unreadable there, as the probe demands."""
+    from autograder.grade.isolation import jail
+    from autograder.grade.isolation.run import run_jailed
+
+    site = tmp_path / "site-packages"
+    for package in ("autograder", "reference"):
+        (site / package).mkdir(parents=True)
+        (site / package / "secret.py").write_text("ANSWER = 42\n")
+    tmp_path.chmod(0o755)
+    staged = tmp_path / "staged"
+    staged.mkdir()
+    (staged / "in_jail.py").write_text("")
+    real = jail.python_binds()
+    monkeypatch.setattr(jail, "python_binds", lambda: [*real, (str(site), str(site))])
+    monkeypatch.setattr(paths, "PACKAGE_DIR", site / "autograder")
+    code = (
+        "import os, sys\n"
+        "for p in sys.argv[1:]:\n"
+        "    try:\n        print(p, sorted(os.listdir(p)))\n"
+        "    except OSError as e:\n        print(p, type(e).__name__)\n"
+    )
+    folders = [str(site / "autograder"), str(site / "reference")]
+    work = tmp_path / "work"
+    work.mkdir(mode=0o777)
+    for ro_binds, autograder_seen in (
+        ([], "PermissionError"),
+        ([(str(staged), folders[0])], "['in_jail.py']"),
+    ):
+        spec = jail.JailSpec(command=[os.path.realpath(sys.executable), "-I", "-c", code, *folders],
+                             workdir="/home/student", env={"PATH": "/usr/bin"},
+                             rw_binds=[(str(work), "/home/student")], ro_binds=ro_binds,
+                             data_mb=0 if mode is Mode.STRONG else 1024,
+                             processes=0 if mode is Mode.STRONG else 1024)  # fmt: skip
+        outcome = run_jailed(spec, mode=mode, timeout_s=60, memory_mb=512, processes=64)
+        lines = outcome.tail.decode().splitlines()
+        assert lines[-2:] == [f"{folders[0]} {autograder_seen}", f"{folders[1]} PermissionError"], (
+            lines
+        )

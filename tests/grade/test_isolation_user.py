@@ -132,3 +132,32 @@ def test_data_is_staged_readable_to_all(tmp_path):
     staged = tmp_path / "staged" / "data" / "fashion-mnist" / "train.gz"
     assert staged.read_bytes() == b"data" and staged.stat().st_mode & 0o777 == 0o644
     assert Path(staged.parent).stat().st_mode & 0o777 == 0o755
+
+
+@needs_root
+def test_one_run_at_a_time_as_the_student_user(tmp_path):
+    """Every run ends by killing every process of the student user: a second grader on the
+    machine waits for the lock instead of losing its notebook to the first one's kill."""
+    import threading
+
+    order = []
+    with user.one_at_a_time():
+        waiter = threading.Thread(
+            target=lambda: (user.one_at_a_time().__enter__(), order.append(2))
+        )
+        waiter.start()
+        waiter.join(timeout=0.5)
+        assert waiter.is_alive(), "a second holder got the lock while the first held it"
+        order.append(1)
+    waiter.join(timeout=10)
+    assert order == [1, 2]
+    assert user.LOCK_DIR.stat().st_mode & 0o777 == 0o700
+
+
+def test_open_up_undoes_lock_down(tmp_path):
+    folder, file = tmp_path / "site", tmp_path / "file.py"
+    folder.mkdir(mode=0o755)
+    file.write_text("x = 1\n")
+    user.lock_down([folder, file])
+    user.open_up([folder, file, tmp_path / "absent"])
+    assert folder.stat().st_mode & 0o777 == 0o755 and file.stat().st_mode & 0o777 == 0o644

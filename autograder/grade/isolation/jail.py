@@ -5,7 +5,10 @@ the Python installation and virtual environment (read-only, at their own paths: 
 finds its libraries there), the read-only binds the caller names (data, tests, the kit's code),
 and the writable binds (a private working folder, ``/tmp``, ``/dev/shm``, all on one size- and
 inode-limited tmpfs made by the caller). ``/proc`` is the jail's own, ``/dev`` minimal, ``/sys``
-absent, the network namespace empty.
+absent, the network namespace empty. Where the kit itself is installed in that Python (the
+Gradescope zip's environment, not a checkout), its packages are covered by an empty, unlistable
+tmpfs unless the caller binds something there: ``reference`` always (no jail needs it),
+``autograder`` where no staged copy or the verdict's own bind replaces it.
 """
 
 from __future__ import annotations
@@ -73,6 +76,22 @@ def python_binds() -> list[tuple[str, str]]:
     return [(p, p) for p in sorted(paths)]
 
 
+def kit_masks(spec: JailSpec) -> list[str]:
+    """The kit's installed packages inside the bound Python installation that the jail must not
+    read, each covered by an empty tmpfs no one in the jail may list (bubblewrap 0.5+)."""
+    from autograder import paths
+
+    prefixes = [inside for _, inside in python_binds()]
+    bound = {inside for _, inside in (*spec.ro_binds, *spec.rw_binds)}
+    masks = []
+    for package in (paths.PACKAGE_DIR, paths.PACKAGE_DIR.parent / "reference"):
+        path = os.path.realpath(package)
+        inside = any(path.startswith(prefix.rstrip("/") + "/") for prefix in prefixes)
+        if inside and os.path.isdir(path) and path not in bound and str(package) not in bound:
+            masks += ["--perms", "0000", "--tmpfs", path]
+    return masks
+
+
 def jail_argv(
     spec: JailSpec, *, mode: Mode, seccomp_fd: int | None, passwd_fd: int, group_fd: int
 ) -> list[str]:
@@ -104,6 +123,7 @@ def jail_argv(
     for host, inside in python_binds():
         argv += _dirs(str(Path(inside).parent), made)
         argv += ["--ro-bind", host, inside]
+    argv += kit_masks(spec)
     for host, inside in spec.rw_binds:  # before the read-only ones that may sit inside them
         argv += _dirs(str(Path(inside).parent), made)
         argv += ["--bind", host, inside]

@@ -63,7 +63,13 @@ def try_mode(mode: Mode, *, private: list[Path]) -> str | None:
                     processes=1024 if mode is not Mode.STRONG else 0,
                 )  # fmt: skip
                 box.hand_over()
-            outcome = run_jailed(spec, mode=mode, timeout_s=120, memory_mb=1024, processes=64)
+            if mode is Mode.USER:  # no other run as the student user meanwhile
+                with user.one_at_a_time():
+                    outcome = run_jailed(spec, mode=mode, timeout_s=120, memory_mb=1024,
+                                         processes=64)  # fmt: skip
+            else:
+                outcome = run_jailed(spec, mode=mode, timeout_s=120, memory_mb=1024,
+                                     processes=64)  # fmt: skip
     except Exception as exc:  # a mount, a cgroup, a command that fails: this mode is out
         return f"its sandbox could not be set up ({type(exc).__name__}: {_short(str(exc))})"
     finally:

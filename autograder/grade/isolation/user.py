@@ -18,6 +18,8 @@ filter, then executes ``COMMAND`` (``prlimit``, ``setpriv``, the harness) under 
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import pwd
 import shutil
@@ -26,6 +28,7 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from autograder.grade.isolation.jail import JailSpec, limits_argv
@@ -59,6 +62,26 @@ def user_argv(spec: JailSpec) -> list[str]:
     """The full command: the filter, then hard rlimits (set as root), then the user."""
     return [sys.executable, "-I", "-m", __name__, "--", *limits_argv(spec),
             *setpriv_argv(student_uid()), *spec.command]  # fmt: skip
+
+
+LOCK_DIR = Path("/run/kit")  # root's only: no student process can hold or replace the lock
+
+
+@contextlib.contextmanager
+def one_at_a_time() -> Iterator[None]:
+    """Hold the machine's user-mode lock: every run as the student user ends by killing every
+    process of that user (and its rlimit on processes counts them all), so two graders on one
+    machine (two test runs, two batches) must not run a notebook as that user at once."""
+    LOCK_DIR.mkdir(mode=0o700, exist_ok=True)
+    info = LOCK_DIR.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
+        raise OSError(f"{LOCK_DIR} is not a private folder of this user")
+    fd = os.open(LOCK_DIR / "student.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def kill_all(uid: int | None = None) -> None:
@@ -150,8 +173,9 @@ def private_problems(paths: list[Path], uid: int | None = None) -> list[str]:
         "        pass\n"
     )
     existing = [str(p) for p in paths if os.path.lexists(p)]
-    proc = subprocess.run([*setpriv_argv(uid), sys.executable, "-I", "-c", code, *existing],
-                          capture_output=True, text=True, timeout=60, cwd="/")  # fmt: skip
+    with one_at_a_time():  # a run's final kill of every student process must not end it
+        proc = subprocess.run([*setpriv_argv(uid), sys.executable, "-I", "-c", code, *existing],
+                              capture_output=True, text=True, timeout=60, cwd="/")  # fmt: skip
     if proc.returncode != 0:
         return [f"the check as the student user failed ({proc.stderr.strip()[-200:]})"]
     return [f"{line} is readable by the student user" for line in proc.stdout.splitlines()]
@@ -163,6 +187,14 @@ def lock_down(paths: list[Path]) -> None:
         if path.exists() and not path.is_symlink():
             os.chown(path, 0, 0)
             os.chmod(path, 0o700 if path.is_dir() else 0o600)
+
+
+def open_up(paths: list[Path]) -> None:
+    """Undo ``lock_down`` (folders 0755, files 0644, as installed): a container that fell back
+    to this mode once and now runs a jail again, whose verdict reads the kit as nobody."""
+    for path in paths:
+        if path.exists() and not path.is_symlink():
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
 
 
 def stage_data(sources: list[tuple[str, str]], target: Path) -> None:

@@ -97,16 +97,16 @@ def run_sandbox(
         processes=1024 if weak else 0,
         cpu_s=int(timeout_s * max(1.0, cpu_quota)) + 5 if mode is Mode.USER else 0,
     )
-    if mode is Mode.USER:
-        user.hand_over(box.path, [box.work, box.tmp, box.shm])
-    else:
+    if mode is not Mode.USER:
         box.hand_over()
-    outcome = run_jailed(
-        spec, mode=mode, timeout_s=timeout_s, memory_mb=memory_mb, processes=processes,
-        cpu_quota=cpu_quota,
-    )  # fmt: skip
-    if mode is Mode.USER:  # every process of the user is gone: root copies the answer out
-        try:
+        outcome = run_jailed(spec, mode=mode, timeout_s=timeout_s, memory_mb=memory_mb,
+                             processes=processes, cpu_quota=cpu_quota)  # fmt: skip
+        return _sandbox_run(box, outcome, mode)
+    with user.one_at_a_time():  # no other run as the student user until the answer is out
+        user.hand_over(box.path, [box.work, box.tmp, box.shm])
+        outcome = run_jailed(spec, mode=mode, timeout_s=timeout_s, memory_mb=memory_mb,
+                             processes=processes, cpu_quota=cpu_quota)  # fmt: skip
+        try:  # every process of the user is gone: root copies the answer out
             user.copy_answer(box.work / "response", box.answer, max_bytes=Box.ANSWER_MB * 2**20,
                              max_files=Box.ANSWER_FILES)  # fmt: skip
         except (OSError, ValueError) as exc:  # no path in what a student reads
