@@ -116,24 +116,15 @@ def test_setup_installs_the_kit_apart_from_the_project(installed):
     )
 
 
-# Open (Gradescope issue): on this shared machine the zip's probe has chosen `user` or found no
-# mode while other grading ran beside it, and the user-mode red team's evidence line did not reach
-# results.json. Both ran green alone earlier; run them with KIT_GRADESCOPE_PROBE_TEST=1 until fixed.
-probe_dependent = pytest.mark.skipif(
-    not os.environ.get("KIT_GRADESCOPE_PROBE_TEST"), reason="open: probe under load (see comment)"
-)
-
-
-@probe_dependent
 def test_correct_and_buggy_notebooks_get_their_scores(installed):
     code, correct, output = run_autograder(
         installed, [SUBMISSIONS / "mlp" / "correct_functional.ipynb"]
     )
     assert code == 0 and correct["score"] == auto_points(), output[-3000:]
     assert all(t["score"] == t["max_score"] for t in correct["tests"])
-    # the mode the probe found is named first (strong expected here; see the README's open
-    # point: after setup the strong probe may fail on a shared host and the user mode is used)
-    assert correct["output"].splitlines()[0].startswith(("isolation: strong", "isolation: user"))
+    # the mode the probe found is named first: strong on this machine (the installed kit,
+    # in the environment the jail binds, is masked, so the probe reads nothing private)
+    assert correct["output"].splitlines()[0].startswith("isolation: strong")
     print("first run:", correct["output"].splitlines()[0], *_probe_lines(output), sep="\n  ")
     no_host_path(correct, installed)
     code, buggy, output = run_autograder(installed, [SUBMISSIONS / "mlp" / "wrong_sizes.ipynb"])
@@ -166,12 +157,14 @@ def test_user_mode_grades_and_keeps_the_grader_private(installed):
 ATTACK = (
     r"""
 import glob, json, os, signal
+# the kit's own (TensorFlow's headers have a reference/ folder too: readable, not private)
+PRIVATE = ("/site-packages/reference/", "/site-packages/autograder/", "/autograder/source/")
 found = []
 for top in [TREE, "/autograder", "/root", "/opt"]:
     for root, dirs, files in os.walk(top):
         for name in files:
             path = os.path.join(root, name)
-            if (name == "grading.toml" or "/reference/" in path or "/catalog/" in path
+            if (name == "grading.toml" or any(p in path for p in PRIVATE)
                     or (name.startswith("q_") and name.endswith(".py"))):
                 try:
                     open(path, "rb").read(64)
@@ -208,7 +201,6 @@ for pid in os.listdir("/proc"):
 )
 
 
-@probe_dependent
 def test_user_mode_red_team(installed):
     """Read the tests, forge the results, plant modules, kill the grader: none of it works.
     (The search covers the Gradescope tree: elsewhere on a shared machine the student user
@@ -217,7 +209,9 @@ def test_user_mode_red_team(installed):
     attack = notebook(f"TREE = {str(installed.parent)!r}\n" + search, *rest)  # this scratch tree
     code, data, output = run_autograder(installed, [attack], isolation="user")
     assert code == 0, output[-2000:]
-    assert data["score"] == 0 and data["output"] != "forged", data["output"][:2000]
+    scored = [(t.get("name"), t["score"], t.get("output", "")[:300]) for t in data["tests"]
+              if t["score"]]  # fmt: skip
+    assert data["score"] == 0 and data["output"] != "forged", (data["output"][:2000], scored)
     assert data["extra_data"]["kit"]["status"] == "graded"  # it ran, and its answer was scored
     assert "found: []" in json.dumps(data)  # not one private file was readable
 
