@@ -22,7 +22,7 @@ VERB_MODULES = {
     "data": "autograder.data.main",
     "build": "autograder.assign.main",
     "grade": "autograder.grade.main",
-    "tally": "autograder.gradebook.main",
+    "tally": "autograder.grade.retally",
     "review": "autograder.review.main",
     "similarity": "autograder.similarity.main",
     "export": "autograder.export.main",

@@ -1,4 +1,5 @@
-"""The kit's one helper each for atomic writes, hashing, removal and thread-limited environments."""
+"""The kit's one helper each for atomic writes, capped reads, hashing, removal and
+thread-limited environments."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import csv
 import hashlib
 import io
 import json
+import math
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 from pathlib import Path
@@ -125,3 +128,38 @@ def write_csv(path: Path, rows: list[list[object]]) -> None:
         [[spreadsheet_safe(cell) for cell in row] for row in rows]
     )
     atomic_write_text(path, buffer.getvalue())
+
+
+def read_regular_file(path: Path, max_bytes: int) -> bytes:
+    """A file's bytes only if it is a regular file (never through a link) within the cap.
+
+    Whatever a sandbox wrote may be a symlink to a host file, a FIFO or ``/dev/zero``."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"{path.name} is not a regular file")
+        if info.st_size > max_bytes:
+            raise ValueError(f"{path.name} is {info.st_size} bytes, over the {max_bytes}-byte cap")
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValueError(f"{path.name} is over the {max_bytes}-byte cap")
+    return data
+
+
+def read_json(path: Path, max_bytes: int = 64 * 2**20) -> Any:
+    """JSON from a regular file within the cap (NaN and Infinity refused)."""
+    return json.loads(
+        read_regular_file(path, max_bytes), parse_constant=_no_constant, parse_float=_finite
+    )
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:20]} is not a finite number")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")

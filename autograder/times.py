@@ -68,3 +68,13 @@ def _moodle(text: str) -> dt.datetime | None:
         except ValueError:
             continue
     return None
+
+
+def newest_first(moment: str) -> float:
+    """Sort key helper: an ISO time as a timestamp (unknown: the oldest)."""
+    if not moment:
+        return float("-inf")
+    try:
+        return dt.datetime.fromisoformat(moment).timestamp()
+    except ValueError:
+        return float("-inf")

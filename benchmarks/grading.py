@@ -44,7 +44,7 @@ sys.path.insert(0, str(REPO))
 
 from autograder import paths  # noqa: E402
 from autograder.config import load_config  # noqa: E402
-from autograder.grade.pipeline import grade_batch  # noqa: E402
+from autograder.grade.batch import grade_batch  # noqa: E402
 from autograder.grade.sandbox.budget import write_budget_sitecustomize  # noqa: E402
 
 ASSIGNMENTS = ("mlp", "word2vec", "sentence_embeddings")

@@ -156,3 +156,105 @@ def test_every_registered_assignment_is_complete(name):
     from autograder.data.environment import VARIABLES
 
     assert set(kit.datasets) <= set(VARIABLES)
+
+
+# --------------------------------------------------------------------------- layering
+
+# Lower layers, which never import the grading package: what grading builds on, not the reverse.
+BELOW_GRADE = (
+    "autograder.gradebook",
+    "autograder.html",
+    "autograder.results",
+    "autograder.config",
+    "autograder.paths",
+)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Every module of ``autograder/`` -> the kit modules it imports, lazy imports included
+    (each imported name resolved to the module that holds it)."""
+    modules = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    graph = {}
+    for name, path in modules.items():
+        found = set()
+        for imported in imports_of(path.read_text(), name):
+            while imported and imported not in modules:
+                imported = imported.rpartition(".")[0]
+            if imported and imported != name:
+                found.add(imported)
+        graph[name] = found
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, edges = work[-1]
+            for nxt in edges:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(sorted(graph.get(nxt, ())))))
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    if len(component) > 1:
+                        found.append(sorted(component))
+    return sorted(found)
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[str]:
+    below = [m for m in graph if any(m == low or m.startswith(low + ".") for low in BELOW_GRADE)]
+    return sorted(
+        f"{m} imports {i}"
+        for m in below
+        for i in graph[m]
+        if i == "autograder.grade" or i.startswith("autograder.grade.")
+    )
+
+
+def test_the_package_has_no_import_circle():
+    graph = import_graph()
+    assert "autograder.grade.pipeline" in graph["autograder.grade.batch"]
+    assert circles(graph) == []
+
+
+def test_lower_layers_never_import_grading():
+    assert upward_imports(import_graph()) == []
+
+
+def test_the_layering_checks_catch_a_circle_and_an_upward_import():
+    graph = {
+        "autograder.grade.pipeline": {"autograder.grade.cluster.client"},
+        "autograder.grade.cluster.client": {"autograder.grade.pipeline", "autograder.files"},
+        "autograder.files": set(),
+        "autograder.gradebook.tally": {"autograder.grade.identity"},
+        "autograder.grade.identity": {"autograder.files"},
+    }
+    assert circles(graph) == [["autograder.grade.cluster.client", "autograder.grade.pipeline"]]
+    assert upward_imports(graph) == ["autograder.gradebook.tally imports autograder.grade.identity"]

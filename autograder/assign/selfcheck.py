@@ -13,7 +13,7 @@ __all__ = ["SelfCheckError", "self_check"]
 
 
 def self_check(cfg: GradingConfig, name: str, term: str, build_dir: Path, *, progress: bool) -> str:
-    from autograder.grade.pipeline import grade_batch
+    from autograder.grade.batch import grade_batch
 
     inputs = build_dir / "selfcheck" / "inputs"
     if inputs.exists():

@@ -99,7 +99,7 @@ def run(*, root: Path, assignment: str, term: str) -> dict:
     (or anything else) when the grader, not the submission, failed."""
     from autograder.config import load_config
     from autograder.grade.isolation import user
-    from autograder.grade.pipeline import grade_batch
+    from autograder.grade.batch import grade_batch
     from autograder.gradebook.tally import tally
     from autograder.results import Status
 

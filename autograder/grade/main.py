@@ -1,4 +1,7 @@
-"""``autograder grade``: grade a folder of submissions in parallel sandboxes (see ``pipeline``)."""
+"""``autograder grade``: grade a folder of submissions in parallel sandboxes (see ``pipeline``).
+
+The composition root of grading: one options record from grading.toml and the command line
+(``batch.batch_options``), the batch (``batch.run_batch``), then the pages a person reads."""
 
 from __future__ import annotations
 
@@ -6,11 +9,9 @@ import contextlib
 import io
 from pathlib import Path
 
-from autograder.config import load_config
 from autograder.grade import report
-from autograder.grade.pipeline import grade_batch
+from autograder.grade.batch import batch_options, run_batch
 from autograder.gradebook.tally import tally
-from autograder.paths import default_out
 from autograder.safetext import visible
 
 
@@ -32,14 +33,12 @@ def main(
     scheduler: str | None = None,
     similarity: bool = False,
 ) -> int:
-    folder = Path(out) if out else default_out(assignment)
-    results = grade_batch(
-        [Path(p) for p in paths],
+    options = batch_options(
         assignment=assignment,
         config=config,
         term=term,
         jobs=jobs,
-        out=folder,
+        out=Path(out) if out else None,
         timeout=timeout,
         memory=memory,
         resume=resume,
@@ -50,8 +49,9 @@ def main(
         scheduler=scheduler,
         similarity=similarity,
     )
+    results = run_batch([Path(p) for p in paths], options)
+    folder, spec = options.out, options.spec
     print(visible(report.table(results), keep_newlines=True))
-    spec = load_config(config).assignment(assignment)
     review_pages(folder, spec.name, config, manual=bool(spec.manual))
     book = tally(folder.resolve(), spec)
     for line in report.folder_notes(results, book, folder):

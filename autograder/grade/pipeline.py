@@ -9,11 +9,9 @@ result with a one-line reason; the batch always goes on and always writes ``grad
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import queue
-import sys
 import tempfile
 import threading
 import time
@@ -22,22 +20,18 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from autograder import paths
 from autograder.catalog import AssignmentKit, kit_for
-from autograder.config import Assignment, GradingConfig, check_term, load_config
+from autograder.config import Assignment, GradingConfig
 from autograder.errors import (
-    BuildError,
     DataError,
-    GradesError,
-    KitError,
     SandboxUnavailable,
     SubmissionError,
     UsageError,
 )
 from autograder.files import remove_tree, sha256_bytes
-from autograder.grade import answers, intake, plan, report
+from autograder.grade import answers, intake, plan
 from autograder.grade.isolation import Mode, require
 from autograder.grade.isolation.box import Box, sweep_stale_mounts
 from autograder.grade.isolation.cgroups import sweep_stale
@@ -54,13 +48,10 @@ from autograder.grade.sandbox.launch import (
 )
 from autograder.grade.verdict import budget_store, compute
 from autograder.grade.verdict.run import (
-    MAX_VERDICT_BYTES,
     VERDICT_HOME,
     VerdictWorker,
     run_verdict,
 )
-from autograder.gradebook import corrections
-from autograder.paths import autograder_dir_for, default_out
 from autograder.results import (
     AFTER_LAST_CELL,
     CaseResult,
@@ -206,112 +197,16 @@ class Lane:
             self.shared.close()
 
 
-def grade_batch(
-    inputs: list[Path],
-    *,
-    assignment: str,
-    config: str | None = None,
-    term: str | None = None,
-    jobs: int | None = None,
-    out: Path | None = None,
-    timeout: float | None = None,
-    memory: int | None = None,
-    resume: bool = False,
-    progress: bool = True,
-    isolation: str | None = None,
-    cold: bool = False,
-    submitted_at: Path | None = None,
-    scheduler: str | Any = None,
-    similarity: bool = False,
-) -> list[SubmissionResult]:
-    """Grade ``inputs`` into ``out``, merging with the results already there; ``cold`` starts
-    fresh jailed processes for every submission instead of forking them from each lane's warm
-    template and worker (strong isolation only); ``submitted_at`` is a file of submission times
-    (kept in ``out`` for later tallies); ``scheduler`` (or ``grading.scheduler``: an address or
-    scheduler file; from Python also a connected ``distributed.Client``) grades on a Dask
-    cluster instead of here (``cluster``), with the same pipeline on each worker;
-    ``similarity`` also writes the similarity report of ``inputs`` (linked from the summary)."""
-    cfg = load_config(config)
-    spec = cfg.assignment(assignment)
-    scheduler = scheduler or cfg.scheduler
-    options = GradingOptions(
-        assignment=assignment,
-        term=check_term(term, "--term") if term else cfg.course.term,
-        isolation=str(Mode(isolation or Mode.STRONG)),
-        timeout=timeout,
-        memory=memory,
-        cold=cold,
-    )
-    if not scheduler:
-        require(Mode(options.isolation))  # on a cluster, each worker checks its own machine
-    elif Mode(options.isolation) is Mode.NONE:
-        raise UsageError("a cluster never grades without a sandbox: --isolation none is for "
-                         "debugging a build here")  # fmt: skip
-    autograder_dir = autograder_dir_for(options.term, assignment)
-    if not (autograder_dir / "plan" / "plan.json").exists():
-        raise BuildError(
-            f"{assignment} is not built for term {options.term}: "
-            f"run `autograder build --term {options.term} --assignment {assignment}` first"
-        )
-    missing = [p for p in inputs if not p.exists()]
-    if missing:
-        raise GradesError(f"no such file or folder: {missing[0]}")
-    times = corrections.read_times(submitted_at, spec.late.timezone) if submitted_at else {}
-    out = (out or default_out(assignment)).resolve()
-    (out / "results").mkdir(parents=True, exist_ok=True)
-    (out / "feedback").mkdir(parents=True, exist_ok=True)
-    if times:
-        corrections.merge_times(out, times, spec.late.timezone)
-    notes: list[str] = []
-    submissions = intake.discover([p.resolve() for p in inputs], assignment=assignment, notes=notes)
-    for note in notes:  # what the TA should check about the inputs (never a stop)
-        print(f"note: {one_line(note)}", file=sys.stderr)
-    if not submissions:
-        raise GradesError(f"no notebooks found in {', '.join(one_line(p) for p in inputs)}: pass "
-                          ".ipynb files, otter export .zip files, or folders of them")  # fmt: skip
-    build = plan.build_fingerprint(autograder_dir)
-    finished = {s.submission_id: _finished(out, s, build) for s in submissions} if resume else {}
-    todo = [s for s in submissions if finished.get(s.submission_id) is None]
-
-    if scheduler:
-        from autograder.grade.cluster.client import grade_on_cluster
-
-        graded = grade_on_cluster(
-            scheduler, options=options, config=cfg, autograder_dir=autograder_dir, todo=todo
-        )
-    else:
-        grader = LocalGrader(
-            config=cfg, options=options, autograder_dir=autograder_dir, jobs=jobs or cfg.jobs
-        )
-        graded = grader.grade_all(todo)
-    done: dict[str, SubmissionResult] = {}
-    try:
-        with report.progress_bar(len(todo), enabled=progress) as bar, contextlib.closing(graded):
-            for result in graded:
-                done[result.submission] = _recorded(out, result, spec)
-                bar.update(result)
-    except KitError:  # the cluster stopped the batch: what was graded counts, --resume goes on
-        report.write_outputs(out, spec, build=build)
-        raise
-    results = [done.get(s.submission_id) or finished[s.submission_id] for s in submissions]
-    if similarity:
-        from autograder.similarity.main import similarity_report
-
-        similarity_report([p.resolve() for p in inputs], assignment=assignment, out=out,
-                          term=options.term, title=spec.title or assignment)  # fmt: skip
-    report.write_outputs(out, spec, build=build)
-    return results
-
-
 @dataclass(frozen=True)
 class GradingOptions:
-    """What a grader is asked for beyond grading.toml: plain data, the same on every machine."""
+    """What a grader is asked for beyond grading.toml: plain data, the same on every machine
+    (the part of ``batch.BatchOptions`` a cluster worker is sent)."""
 
     assignment: str
     term: str
     isolation: str = str(Mode.STRONG)
-    timeout: float | None = None  # seconds per submission (default: the assignment's limits)
-    memory: int | None = None  # MB per submission
+    timeout: float | None = None  # seconds per submission (None: the assignment's limit)
+    memory: int | None = None  # MB per submission (None: the assignment's limit)
     cold: bool = False
 
 
@@ -424,16 +319,6 @@ class LocalGrader:
         remove_tree(self.root)
 
 
-def _recorded(out: Path, result: SubmissionResult, spec: Assignment) -> SubmissionResult:
-    """Write the result (and a first feedback) at once; a failure to write is noted in it."""
-    try:
-        report.record(out, result, spec)
-    except Exception as exc:
-        reason = _one_line(f"{result.reason}; its result file failed: {_one_line(exc)}")
-        result = replace(result, reason=reason)
-    return result
-
-
 def _user_mode_batch(
     root: Path, kit: AssignmentKit, data_env: dict[str, str], autograder_dir: Path
 ) -> tuple[list[tuple[str, str]], dict[str, str]]:
@@ -480,17 +365,6 @@ def sweep_stale_batches() -> None:
         if owner or time.time() - folder.stat().st_mtime > 60:  # no owner: an old layout
             sweep_stale_mounts(str(folder))
             remove_tree(folder)
-
-
-def _finished(out: Path, submission: intake.Submission, build: str) -> SubmissionResult | None:
-    """The stored result of an earlier run, if it graded exactly this file with this build."""
-    path = out / "results" / f"{submission.submission_id}.json"
-    try:
-        result = SubmissionResult.from_gradescope(read_json(path, MAX_VERDICT_BYTES))
-        current = sha256_bytes(intake.read_bytes(submission.path))
-    except (OSError, ValueError, GradesError, SubmissionError):
-        return None
-    return result if result.fingerprint == current and result.build == build else None
 
 
 # --------------------------------------------------------------------------- one submission

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import stat
 import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from autograder.files import atomic_write_json, sha256_bytes, sha256_text
+from autograder.files import atomic_write_json, read_regular_file, sha256_bytes, sha256_text
+from autograder.files import read_json as read_json  # its readers import it from here too
 
 MAX_ARRAY_BYTES = 16 * 2**20  # larger arrays cross as a digest (shape, dtype, stats, head)
 MAX_ITEMS = 200_000  # iterators returned by student functions are materialised up to this
@@ -325,41 +324,6 @@ def call_key(function: str, encoded_args: Any, store: ArrayStore) -> str:
 def write_json(path: Path, data: Any) -> None:
     """Atomic, sorted, no NaN (the same bytes for the same data)."""
     atomic_write_json(path, data)
-
-
-def read_regular_file(path: Path, max_bytes: int) -> bytes:
-    """A file's bytes only if it is a regular file (never through a link) within the cap.
-
-    Whatever a sandbox wrote may be a symlink to a host file, a FIFO or ``/dev/zero``."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fh.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise ValueError(f"{path.name} is not a regular file")
-        if info.st_size > max_bytes:
-            raise ValueError(f"{path.name} is {info.st_size} bytes, over the {max_bytes}-byte cap")
-        data = fh.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise ValueError(f"{path.name} is over the {max_bytes}-byte cap")
-    return data
-
-
-def read_json(path: Path, max_bytes: int = 64 * 2**20) -> Any:
-    """JSON from a regular file within the cap (NaN and Infinity refused)."""
-    return json.loads(
-        read_regular_file(path, max_bytes), parse_constant=_no_constant, parse_float=_finite
-    )
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"{text[:20]} is not a finite number")
-    return value
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
 
 
 # --------------------------------------------------------------------------- decoding plain data

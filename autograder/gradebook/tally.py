@@ -14,11 +14,12 @@ from pathlib import Path
 
 from autograder.config import Assignment
 from autograder.errors import GradesError
-from autograder.grade.identity import newest_first
+from autograder.files import read_json
 from autograder.gradebook import corrections
 from autograder.gradebook.corrections import TOTAL, Mark
 from autograder.gradebook.late import Lateness, lateness
 from autograder.results import Identity, Status, SubmissionResult
+from autograder.times import newest_first
 
 MAX_RESULT_BYTES = 64 * 2**20
 
@@ -115,8 +116,6 @@ class Gradebook:
 
 def load_results(folder: Path) -> tuple[list[SubmissionResult], list[str]]:
     """Every ``results/*.json`` the kit wrote (regular files, size-capped, schema-checked)."""
-    from autograder.grade.protocol import read_json
-
     results, unreadable = [], []
     for path in sorted((folder / "results").glob("*.json")):
         try:

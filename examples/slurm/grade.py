@@ -17,7 +17,7 @@ import dask
 from dask.distributed import Client
 from dask_jobqueue import SLURMCluster
 
-from autograder.grade.pipeline import grade_batch
+from autograder.grade.batch import grade_batch
 
 KIT = Path(__file__).resolve().parents[2]  # the checkout this script belongs to
 

@@ -253,7 +253,7 @@ def _handout(build: Path, name: str, where: Path) -> Path:
 @pytest.mark.slow
 def test_a_student_with_only_the_handout(assignment_build, stock_python, tmp_path):
     from autograder.config import load_config
-    from autograder.grade.pipeline import grade_batch
+    from autograder.grade.batch import grade_batch
 
     name, build = assignment_build
     python = stock_python

@@ -10,7 +10,7 @@ from autograder import paths
 from autograder.assign.main import build_assignment
 from autograder.assign.selfcheck import self_check
 from autograder.config import ConfigError, load_config
-from autograder.grade.pipeline import grade_batch
+from autograder.grade.batch import grade_batch
 
 pytestmark = pytest.mark.slow
 SIZES = [[300, 100], [256, 128], [200, 100], [128, 64]]

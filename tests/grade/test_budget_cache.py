@@ -182,7 +182,7 @@ def _grades(results) -> dict:
 def test_a_hit_grades_exactly_like_a_miss_and_no_sandbox_reaches_the_store(
     mlp_build, tmp_path, monkeypatch
 ):
-    from autograder.grade.pipeline import grade_batch
+    from autograder.grade.batch import grade_batch
 
     store = tmp_path / "private" / "budget"
     monkeypatch.setattr(budget_store, "STORE_DIR", store)

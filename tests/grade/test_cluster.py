@@ -155,7 +155,7 @@ def test_the_example_slurm_script_starts_one_lane_workers_and_grades_through_the
     import dask_jobqueue
 
     from autograder import paths
-    from autograder.grade import pipeline
+    from autograder.grade import batch
 
     script = paths.REPO_ROOT / "examples" / "slurm" / "grade.py"
     seen: dict = {}
@@ -172,7 +172,7 @@ def test_the_example_slurm_script_starts_one_lane_workers_and_grades_through_the
     def grade_batch(paths, **kw):
         seen.update(kw, inputs=paths, address=kw["scheduler"].scheduler_info()["address"])
 
-    monkeypatch.setattr(pipeline, "grade_batch", grade_batch)
+    monkeypatch.setattr(batch, "grade_batch", grade_batch)
     monkeypatch.setattr(sys, "argv", ["slurm_grade.py", str(tmp_path)])
     monkeypatch.setattr(dask.config, "config", copy.deepcopy(dask.config.config))
     runpy.run_path(str(script), run_name="__main__")
@@ -206,7 +206,7 @@ def test_a_cluster_never_grades_without_a_sandbox_or_without_the_data(tmp_path, 
 
 def test_local_grading_imports_no_dask():
     code = (
-        "import sys, autograder.cli, autograder.grade.main, autograder.grade.pipeline\n"
+        "import sys, autograder.cli, autograder.grade.main, autograder.grade.batch\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'dask', 'distributed'}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -27,7 +27,7 @@ from autograder.assign.main import build_assignment
 from autograder.cli import main as cli_main
 from autograder.config import load_config
 from autograder.grade.feedback import points_text
-from autograder.grade.pipeline import grade_batch
+from autograder.grade.batch import grade_batch
 
 pytestmark = pytest.mark.slow
 OTTER_LOG_MARKER = Path("/tmp/kit-otter-log-was-unpickled")

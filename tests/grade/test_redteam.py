@@ -23,7 +23,7 @@ import pytest
 from conftest import SUBMISSIONS, loopback_listener, notebook
 
 from autograder import paths
-from autograder.grade.pipeline import grade_batch
+from autograder.grade.batch import grade_batch
 from autograder.results import SubmissionResult
 
 pytestmark = pytest.mark.slow

@@ -72,7 +72,7 @@ def test_a_run_killed_for_memory_names_the_cell_it_was_in(tmp_path) -> None:
     and the feedback names the cell and why."""
     from conftest import SUBMISSIONS
 
-    from autograder.grade.pipeline import grade_batch
+    from autograder.grade.batch import grade_batch
 
     inputs = tmp_path / "in"
     inputs.mkdir()

@@ -18,7 +18,7 @@ import pytest
 from conftest import SUBMISSIONS, notebook
 
 from autograder import paths
-from autograder.grade.pipeline import grade_batch
+from autograder.grade.batch import grade_batch
 
 pytestmark = pytest.mark.slow
 

@@ -109,7 +109,7 @@ def expected_for(folder: str) -> dict:
 
 
 def grade_corpus(folders: tuple[str, ...] | list[str], out: Path) -> Confusion:
-    from autograder.grade.pipeline import grade_batch
+    from autograder.grade.batch import grade_batch
 
     confusion = Confusion()
     for folder in folders:

@@ -1,5 +1,6 @@
 """``autograder tally``: bring grades.csv and every feedback file up to date with manual.csv,
-overrides.csv and submission times, without grading anything again."""
+overrides.csv and submission times, without grading anything again (``gradebook`` tallies;
+this verb writes the outputs with ``report``, so it sits above both)."""
 
 from __future__ import annotations
 
