@@ -21,180 +21,34 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from autograder import paths
-from autograder.catalog import AssignmentKit, kit_for
-from autograder.config import Assignment, GradingConfig
-from autograder.errors import (
-    DataError,
-    SandboxUnavailable,
-    SubmissionError,
-    UsageError,
-)
+from autograder.catalog import kit_for
+from autograder.config import GradingConfig
+from autograder.errors import DataError, SandboxUnavailable, SubmissionError, UsageError
 from autograder.files import remove_tree, sha256_bytes
 from autograder.grade import answers, intake, plan
 from autograder.grade.isolation import Mode, require
 from autograder.grade.isolation.box import Box, sweep_stale_mounts
-from autograder.grade.isolation.cgroups import sweep_stale
 from autograder.grade.isolation.run import kill_all_jails
-from autograder.grade.isolation.warm import make_slot, remove_slot
+from autograder.grade.lanes import (
+    BATCH_PREFIX,
+    Batch,
+    Lane,
+    SharedVerdict,
+    data_view,
+    link_keras_datasets,
+    sweep_stale_batches,
+    user_mode_batch,
+)
 from autograder.grade.protocol import read_json
 from autograder.grade.running import read_running_call, read_running_cell
-from autograder.grade.sandbox.launch import (
-    WORKDIR,
-    SandboxRun,
-    SandboxTemplate,
-    run_sandbox,
-    stage_kit,
-)
+from autograder.grade.sandbox.launch import WORKDIR, SandboxRun, run_sandbox, stage_kit
+from autograder.grade.scoring import reason_line, scored, ungraded
+from autograder.grade.scoring import split_points as split_points  # its tests import it here
 from autograder.grade.verdict import budget_store, compute
-from autograder.grade.verdict.run import (
-    VERDICT_HOME,
-    VerdictWorker,
-    run_verdict,
-)
-from autograder.results import (
-    AFTER_LAST_CELL,
-    CaseResult,
-    CellReport,
-    QuestionResult,
-    Status,
-    SubmissionResult,
-)
-from autograder.safetext import one_line
-
-BATCH_PREFIX = "kit-grade-"
-
-
-@dataclass(frozen=True)
-class Batch:
-    """Everything one batch shares: the build, the limits, what each side may see."""
-
-    assignment: Assignment
-    kit: AssignmentKit
-    autograder_dir: Path  # build/TERM/NAME/autograder (trusted: tests and plan)
-    root: Path  # private temporary folder (0700): kit/, boxes/, verdicts/
-    mode: Mode
-    kit_lib: Path  # the in-jail modules, staged
-    sandbox_data: tuple[list[tuple[str, str]], dict[str, str]]
-    verdict_data: tuple[list[tuple[str, str]], dict[str, str]]
-    timeout_s: float
-    memory_mb: int
-    cpu_quota: float
-    possible: dict[str, float]  # question -> points, in notebook order
-    term: str = ""  # the build's term and variant: a notebook made for others is refused
-    variant: str = ""
-    build: str = ""  # fingerprint of the build's tests and plan, recorded in every result
-    manual_questions: tuple[dict, ...] = ()  # name and prompt of each question graded by hand
-    reference_flops: float | None = None  # the build's figure for the budgeted training's bound
-    warm: bool = True  # sandbox template per lane, shared verdict workers (strong isolation only)
-    budget_store: Path | None = None  # the class-wide budget store (warm path only)
-
-    @property
-    def tests_dir(self) -> Path:
-        return self.autograder_dir / "tests"
-
-
-class SharedVerdict:
-    """One verdict worker and the lanes it serves (``LANES_PER_VERDICT``): made on first use,
-    started again after it breaks down, closed with the grader. Lanes hold only their sandbox
-    template, so a job's memory is one template and its share of a worker."""
-
-    def __init__(self, number: int) -> None:
-        self.number, self.generation = number, 0
-        self.worker: VerdictWorker | None = None
-        self.lock = threading.Lock()
-
-    def open(self, batch: Batch) -> float:
-        """Make the worker, and start it if it is not running and no other lane is using it
-        (then it is started where it scores, while this lane runs its sandbox); the seconds."""
-        started = time.monotonic()
-        with self.lock:
-            if self.worker is None:
-                self.generation += 1
-                folder = batch.root / "verdicts" / f"worker-{self.number}.{self.generation}"
-                folder.mkdir(mode=0o700, parents=True)
-                binds, data_env = batch.verdict_data
-                self.worker = VerdictWorker(
-                    scratch=folder / "box", slot=make_slot(folder / "slot", 0o755),
-                    tests_dir=batch.tests_dir, data_binds=binds, data_env=data_env,
-                    memory_mb=batch.memory_mb, store=batch.budget_store,
-                )  # fmt: skip
-            worker = self.worker
-        if not worker.server.alive and worker.lock.acquire(blocking=False):
-            try:
-                worker.ensure()
-            finally:
-                worker.lock.release()
-        return round(time.monotonic() - started, 2)
-
-    def close(self) -> None:
-        with self.lock:
-            if self.worker is not None:
-                self.worker.close()
-                remove_slot(self.worker.slot)
-            self.worker = None
-
+from autograder.grade.verdict.run import VERDICT_HOME, run_verdict
+from autograder.results import AFTER_LAST_CELL, CellReport, Status, SubmissionResult
 
 LANES_PER_VERDICT = 2  # one worker per two lanes: every lane of a --jobs 2 batch shares one
-
-
-@dataclass
-class Lane:
-    """One of ``jobs`` parallel lanes. On the warm path it keeps a sandbox template, started on
-    first use and again after it breaks down, and scores on its ``shared`` verdict worker; on
-    the cold path it holds nothing (each submission starts fresh jailed processes)."""
-
-    number: int
-    template: SandboxTemplate | None = None
-    shared: SharedVerdict | None = None
-    generation: int = 0
-    stopping: threading.Event | None = None  # set when the grader is interrupted
-    owns_verdict: bool = False  # a lone lane (no grader around it) closes its own worker
-
-    @property
-    def stopped(self) -> bool:
-        return self.stopping is not None and self.stopping.is_set()
-
-    @property
-    def verdict(self) -> VerdictWorker | None:
-        return self.shared.worker if self.shared is not None else None
-
-    def open(self, batch: Batch) -> float:
-        """Start whatever of the lane is not running; the seconds that took. An interrupted
-        grader starts nothing again (its jails were just killed)."""
-        if self.stopped:
-            raise SandboxUnavailable("the grader was interrupted")
-        if not batch.warm:
-            return 0.0
-        started = time.monotonic()
-        if self.shared is None:
-            self.shared, self.owns_verdict = SharedVerdict(self.number), True
-        if self.template is None:
-            self.generation += 1
-            folder = batch.root / "lanes" / f"{self.number}.{self.generation}"
-            folder.mkdir(mode=0o700, parents=True)
-            binds, data_env = batch.sandbox_data
-            self.template = SandboxTemplate(
-                slot=make_slot(folder / "sandbox"), kit_lib=batch.kit_lib, data_binds=binds,
-                data_env=data_env,
-            )  # fmt: skip
-        if self.template.broken:
-            self.template.start()
-        self.shared.open(batch)
-        return round(time.monotonic() - started, 2)
-
-    @property
-    def broken(self) -> bool:
-        """A part ended while grading (a due fresh start is not a breakdown)."""
-        return any(p is not None and not p.server.alive for p in (self.template, self.verdict))
-
-    def close(self) -> None:
-        if self.template is not None:
-            self.template.close()
-            remove_slot(self.template.slot)
-        self.template = None
-        if self.owns_verdict and self.shared is not None:
-            self.shared.close()
 
 
 @dataclass(frozen=True)
@@ -247,9 +101,9 @@ class LocalGrader:
             for sub in ("boxes", "verdicts"):
                 (self.root / sub).mkdir(mode=0o700)
             home = WORKDIR if mode not in (Mode.NONE, Mode.USER) else ""
-            sandbox_data = _data_view(kit, data_env, home, mode, include_hidden=False)
+            sandbox_data = data_view(kit, data_env, home, mode, include_hidden=False)
             if mode is Mode.USER:  # the student user reads copies; the rest stays root's
-                sandbox_data = _user_mode_batch(self.root, kit, data_env, autograder_dir)
+                sandbox_data = user_mode_batch(self.root, kit, data_env, autograder_dir)
             self.batch = Batch(
                 assignment=spec,
                 kit=kit,
@@ -258,7 +112,7 @@ class LocalGrader:
                 mode=mode,
                 kit_lib=stage_kit(self.root / "kit"),
                 sandbox_data=sandbox_data,
-                verdict_data=_data_view(kit, data_env, VERDICT_HOME, mode, include_hidden=True),
+                verdict_data=data_view(kit, data_env, VERDICT_HOME, mode, include_hidden=True),
                 timeout_s=options.timeout or spec.limits.timeout_s,
                 memory_mb=options.memory or spec.limits.memory_mb,
                 cpu_quota=cpu_quota or max(0.1, (os.cpu_count() or 1) / jobs),
@@ -319,54 +173,6 @@ class LocalGrader:
         remove_tree(self.root)
 
 
-def _user_mode_batch(
-    root: Path, kit: AssignmentKit, data_env: dict[str, str], autograder_dir: Path
-) -> tuple[list[tuple[str, str]], dict[str, str]]:
-    """``user`` mode: refuse where the student user could read the grader's private files;
-    let it traverse the batch folder to its box; copy the data it may read (hidden parts
-    left out) into the batch. The notebook's data view: no binds, variables at the copies."""
-    from autograder.grade.isolation import user
-
-    private = [autograder_dir, paths.PACKAGE_DIR, paths.REPO_ROOT / "reference",
-               paths.REPO_ROOT / "grading.toml", *kit.hidden_data(data_env)]  # fmt: skip
-    problems = user.private_problems(private)
-    if problems:
-        raise SandboxUnavailable(f"the user sandbox would expose the grader's files: "
-                                 f"{'; '.join(problems[:3])}")  # fmt: skip
-    binds, env = plan.data_view(kit, data_env, home=WORKDIR, include_hidden=False)
-    inner = [(h, i.lstrip("/")) for h, i in binds if not i.startswith(WORKDIR + "/")]
-    user.stage_data(inner, root / "data")
-    for sub in (root, root / "boxes"):
-        sub.chmod(0o711)
-    staged = {k: str(root / "data" / v.lstrip("/")) if v.startswith("/") else v
-              for k, v in env.items()}  # fmt: skip
-    return [], staged
-
-
-def _data_view(
-    kit: AssignmentKit, data_env: dict[str, str], home: str, mode: Mode, *, include_hidden: bool
-) -> tuple[list[tuple[str, str]], dict[str, str]]:
-    if mode in (Mode.NONE, Mode.USER):  # the host's paths (none: nothing is hidden)
-        wanted = {*kit.datasets, *kit.keras_datasets}
-        return [], {k: v for k, v in data_env.items() if k in wanted}
-    return plan.data_view(kit, data_env, home=home, include_hidden=include_hidden)
-
-
-def sweep_stale_batches() -> None:
-    """Remove what graders killed with -9 left: batch folders, box mounts, cgroups."""
-    sweep_stale()
-    for folder in Path(tempfile.gettempdir()).glob(f"{BATCH_PREFIX}*"):
-        try:
-            owner = int((folder / "owner").read_text())
-        except (OSError, ValueError):
-            owner = 0
-        if owner and Path(f"/proc/{owner}").exists():
-            continue
-        if owner or time.time() - folder.stat().st_mtime > 60:  # no owner: an old layout
-            sweep_stale_mounts(str(folder))
-            remove_tree(folder)
-
-
 # --------------------------------------------------------------------------- one submission
 
 
@@ -379,8 +185,8 @@ def grade_one(
     try:
         result = _grade(batch, submission, lane)
     except Exception as exc:  # a grader failure on one file costs only that file
-        result = _ungraded(
-            batch, submission, "", Status.CRASHED, f"the grader failed on it: {_one_line(exc)}"
+        result = ungraded(
+            batch, submission, "", Status.CRASHED, f"the grader failed on it: {reason_line(exc)}"
         )
     finally:
         if lanes is not None:
@@ -394,13 +200,13 @@ def _grade(batch: Batch, submission: intake.Submission, lane: Lane) -> Submissio
     try:
         raw = intake.read_bytes(submission.path)
     except SubmissionError as exc:
-        return _ungraded(batch, submission, "", Status.INVALID, str(exc))
+        return ungraded(batch, submission, "", Status.INVALID, str(exc))
     fingerprint = sha256_bytes(raw)
     try:
         notebook = intake.read_notebook(submission.path, batch.assignment.name, raw)
         _check_made_for(batch, notebook)
     except SubmissionError as exc:
-        return _ungraded(batch, submission, fingerprint, Status.INVALID, str(exc))
+        return ungraded(batch, submission, fingerprint, Status.INVALID, str(exc))
     written = answers.extract(notebook, list(batch.manual_questions))
     startup = sandbox_seconds = 0.0
     stopped = plan.Stopped()
@@ -426,13 +232,13 @@ def _grade(batch: Batch, submission: intake.Submission, lane: Lane) -> Submissio
         "answers": written,
     }
     if run.status != "ok":
-        return _ungraded(batch, submission, fingerprint, Status(run.status), run.reason,
+        return ungraded(batch, submission, fingerprint, Status(run.status), run.reason,
                          stopped_in=verdict.get("stopped_in"), **details)  # fmt: skip
     if "refused" in verdict:
-        return _ungraded(
+        return ungraded(
             batch, submission, fingerprint, Status.CRASHED, str(verdict["refused"]), **details
         )
-    result = _scored(
+    result = scored(
         batch, submission, fingerprint, verdict, details, len(intake.code_cells(notebook))
     )
     return _with_stopped(result, stopped) if stopped else result
@@ -519,7 +325,7 @@ def _run_and_score(
         )
         binds, data_env = batch.sandbox_data
         if batch.mode in (Mode.NONE, Mode.USER):
-            _link_keras_datasets(batch.kit, data_env, box.work)
+            link_keras_datasets(batch.kit, data_env, box.work)
         else:
             box.mount_points(binds, WORKDIR)
         sandbox_limits = {
@@ -562,122 +368,7 @@ def _run_and_score(
         return run, verdict
 
 
-NOTES = {
-    "keras3": "a Keras 3 model (`import keras`) could not be read as tf-keras (a `Lambda` "
-    "layer, or a class of your own): write `from tensorflow import keras` as the lecture does",
-}
-
-
-def _scored(
-    batch: Batch,
-    submission: intake.Submission,
-    fingerprint: str,
-    verdict: dict,
-    details: dict,
-    code_cells: int,
-) -> SubmissionResult:
-    questions = {}
-    for name, points in batch.possible.items():
-        q = verdict["questions"].get(name)
-        if q is None:
-            questions[name] = QuestionResult(name, 0.0, points, note="no test was run")
-            continue
-        score = float(q["score"])
-        if not (math.isfinite(score) and -1e-9 <= score <= points + 1e-9):
-            raise ValueError(f"scoring returned {score!r} of {points:g} points for {name}")
-        shares = split_points(points, [c.get("points") for c in q["cases"]])
-        cases = tuple(
-            CaseResult(str(c["name"]), bool(c["hidden"]), bool(c["passed"]), share,
-                       _no_host_paths(str(c.get("message", ""))))
-            for c, share in zip(q["cases"], shares, strict=True)
-        )  # fmt: skip
-        if abs(sum(shares) - points) < 0.005:  # shares in cents: the points shown add up exactly
-            score = round(sum(c.points for c in cases if c.passed), 2)
-        questions[name] = QuestionResult(name, min(max(score, 0.0), points), points, cases)
-    seen: dict[int, CellReport] = {}  # the sandbox may claim cells the notebook does not have
-    for c in verdict["cells"]:
-        index = int(c["index"])
-        if 0 <= index < code_cells and index not in seen:
-            error = _no_host_paths(str(c.get("error", "")))
-            seen[index] = CellReport(index, str(c["status"]), error, float(c.get("seconds", 0)))
-    cells = tuple(seen[i] for i in sorted(seen))
-    failed = sum(c.status != "ok" for c in cells)
-    reasons = [NOTES[n] for n in verdict.get("notes", []) if n in NOTES]
-    if failed:
-        reasons.append(f"{failed} cell(s) failed")
-    return SubmissionResult(
-        submission=submission.submission_id,
-        who=submission.who,
-        file=submission.file_name,
-        fingerprint=fingerprint,
-        status=Status.GRADED,
-        reason="; ".join(reasons),
-        questions=questions,
-        cells=cells,
-        build=batch.build,
-        term=batch.term,
-        **details,
-    )
-
-
-def _no_host_paths(text: str) -> str:
-    """The grader's own folders never reach a student: its package and checkout become names."""
-    for folder, name in ((paths.PACKAGE_DIR, "<grader>"), (paths.REPO_ROOT, "<kit>")):
-        text = text.replace(str(folder), name)
-    return text
-
-
-def split_points(possible: float, given: list) -> list[float]:
-    """Each case's points in cents: cases with points keep them (rounded); the rest share what
-    remains equally, the odd cents going to the first ones (otter's equal shares, made exact:
-    2 points over 3 cases are 0.67 + 0.67 + 0.66, never 0.666667 three times)."""
-    cents = [round(float(g) * 100) if g is not None else None for g in given]
-    fixed = sum(c for c in cents if c is not None)
-    shared = [i for i, c in enumerate(cents) if c is None]
-    if shared:
-        left = max(0, round(possible * 100) - fixed)
-        base, extra = divmod(left, len(shared))
-        for rank, i in enumerate(shared):
-            cents[i] = base + (1 if rank < extra else 0)
-    return [c / 100 for c in cents]
-
-
-def _link_keras_datasets(kit: AssignmentKit, data_env: dict[str, str], home: Path) -> None:
-    """Without a jail: ``~/.keras/datasets/NAME`` links to the host folder."""
-    for variable, folder in kit.keras_datasets.items():
-        if data_env.get(variable):
-            (home / ".keras" / "datasets").mkdir(parents=True, exist_ok=True)
-            (home / ".keras" / "datasets" / folder).symlink_to(data_env[variable])
-
-
-def _ungraded(
-    batch: Batch,
-    submission: intake.Submission,
-    fingerprint: str,
-    status: Status,
-    reason: str,
-    **details,
-) -> SubmissionResult:
-    return SubmissionResult.ungraded(
-        submission=submission.submission_id,
-        who=submission.who,
-        file=submission.file_name,
-        fingerprint=fingerprint,
-        status=status,
-        reason=_one_line(reason),
-        possible=batch.possible,
-        build=batch.build,
-        term=batch.term,
-        **details,
-    )
-
-
 def _unique(name: str) -> str:
     """A folder name no other grading of the same submission uses (two batches of one
     shipment on one cluster worker share a grader)."""
     return f"{name}-{uuid.uuid4().hex[:8]}"
-
-
-def _one_line(exc: object) -> str:
-    """A reason as one safe line (crash reasons quote what a notebook printed)."""
-    return one_line(str(exc) or type(exc).__name__, 300)
