@@ -12,6 +12,7 @@ unclosed bracket, an IPython line it cannot read) a plain pattern tokenizes the 
 
 from __future__ import annotations
 
+import ast
 import builtins
 import functools
 import hashlib
@@ -49,6 +50,7 @@ class Token:
     text: str  # normalised
     line: int  # 1-based line in its cell
     last: int = 0  # the last line of the statement it comes from (0: ``line``)
+    value: str = ""  # a literal's value (``N`` and ``S`` hide it): kept for the literal stream
 
     @property
     def lines(self) -> range:
@@ -115,13 +117,14 @@ def notebook_tokens(
             continue
         found: list[Token] = []
         for unit in canonical:
-            found += [Token(t.text, unit.first, unit.last)
+            found += [Token(t.text, unit.first, unit.last, t.value)
                       for t in normalised(_unit_tokens(unit.text))]  # fmt: skip
             if len(found) >= MAX_TOKENS:
                 break
         rest = "\n".join(code.split("\n")[count:])
         if rest.strip():  # what Python cannot read: its plain tokens, lines counted on
-            found += [Token(t.text, t.line + count) for t in normalised(raw_tokens(rest))]
+            found += [Token(t.text, t.line + count, 0, t.value)
+                      for t in normalised(raw_tokens(rest))]  # fmt: skip
         out.append(found[:MAX_TOKENS])
     return out
 
@@ -254,12 +257,36 @@ def _normalised(raw: list[Raw], *, header: bool = False) -> list[Token]:
             kept = text in KEPT_NAMES or before == "." or keyword_argument
             out.append(Token(text if kept else "V", line))
         elif kind == tokenize.NUMBER:
-            out.append(Token("N", line))
+            out.append(Token("N", line, 0, _number(text)))
         elif kind == tokenize.STRING:  # f-strings too (one token in Python 3.11)
-            out.append(Token("S", line))
+            out.append(Token("S", line, 0, _string(text)))
         else:
             out.append(Token(text, line))
     return out
+
+
+def _number(text: str) -> str:
+    """A number's value, whatever its spelling (``0.01``, ``1e-2``, ``0.010``)."""
+    try:
+        return repr(float(text.replace("_", ""))) if not text.endswith(("j", "J")) else text
+    except ValueError:
+        return text
+
+
+def _string(text: str) -> str:
+    """A string's value, whatever its quotes (an f-string as written)."""
+    if text[:1] in "\"'" or text[:2].lower() in ("r'", 'r"'):
+        try:
+            return repr(ast.literal_eval(text))
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return text
+    return text
+
+
+def literal_stream(stream: list[Token]) -> list[Token]:
+    """The tokens with each literal's value in place of ``N``/``S``: what a copy keeps and
+    independent work rarely matches (a learning rate, a figure size, a plot's title)."""
+    return [Token(t.value, t.line, t.last) if t.value else t for t in stream]
 
 
 def _assigns_inside(raw: list[Raw], at: int) -> bool:

@@ -76,9 +76,12 @@ def write_html_report(
     detailed = comparison.pairs[: min(max(DETAILED, len(flagged)), MAX_DETAILED)]
     thresholds = {
         "common_limit": rules.common_limit(comparison.documents),
-        "overall": rules.FLAG_OVERALL, "overall_tokens": rules.MIN_OVERALL_TOKENS,
-        "shared_tokens": rules.MIN_SHARED_TOKENS, "question": rules.FLAG_QUESTION,
-        "question_tokens": rules.MIN_QUESTION_TOKENS, "identical": rules.IDENTICAL_QUESTIONS,
+        "support": rules.UNUSUAL_SUPPORT, "unusual_tokens": rules.MIN_UNUSUAL_TOKENS,
+        "questions": rules.MATCHING_QUESTIONS, "some_questions": rules.SOME_QUESTIONS,
+        "some_unusual": rules.SOME_UNUSUAL, "question": rules.FLAG_QUESTION,
+        "substantial": rules.SUBSTANTIAL_QUESTION,
+        "substantial_unusual": rules.SUBSTANTIAL_UNUSUAL,
+        "overall": rules.FLAG_OVERALL, "overall_unusual": rules.MIN_OVERALL_UNUSUAL,
     }  # fmt: skip
     sections = [(pair, sorted(pair.questions.items()), _sides(pair, comparison.passages(pair)))
                 for pair in detailed]  # fmt: skip

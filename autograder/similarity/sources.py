@@ -25,6 +25,7 @@ from autograder.similarity.fingerprints import (
     Token,
     all_hashes,
     kgram_hashes,
+    literal_stream,
     notebook_tokens,
     raw_tokens,
     winnow,
@@ -43,6 +44,7 @@ class CodeCell:
     source: str  # the whole cell, as shown in the report
     tokens: tuple[Token, ...]  # of the student's own lines
     fingerprints: tuple[Fingerprint, ...]
+    literals: tuple[Fingerprint, ...] = ()  # of the same tokens with the literals' values
 
 
 @dataclass
@@ -186,7 +188,8 @@ def _cell(index: int, question: str, code: str, toks: list[Token], skeleton: Ske
         if h in skeleton.hashes:
             covered.update(range(start, start + K))
     own = tuple(t for i, t in enumerate(kept) if i not in covered)
-    return CodeCell(index, question, code, own, tuple(winnow(list(own))))
+    return CodeCell(index, question, code, own, tuple(winnow(list(own))),
+                    tuple(winnow(literal_stream(list(own)))))  # fmt: skip
 
 
 def read_documents(

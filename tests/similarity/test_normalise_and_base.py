@@ -126,14 +126,17 @@ def test_students_who_share_only_the_base_are_never_flagged(tmp_path):
 
 
 def test_padding_and_splitting_do_not_hide_shared_code():
-    doc = compare.PairScore(a=None, b=None, overall=0.3, matched_a=400, matched_b=130)
-    assert any("tokens" in r for r in doc.reasons)  # much shared, a small share: padding
+    padded = compare.PairScore(a=None, b=None, overall=0.3, matched_a=400, matched_b=130,
+                               unusual=compare.MIN_UNUSUAL_TOKENS)  # fmt: skip
+    assert any("unusual code" in r for r in padded.reasons)  # much shared, a small share
     split = compare.PairScore(a=None, b=None, overall=0.4, matched_a=80, matched_b=80,
-                              questions={f"q{n}": (1.0, 15) for n in range(5)})  # fmt: skip
-    assert any("identical" in r for r in split.reasons)
-    few = compare.PairScore(a=None, b=None, overall=0.4, matched_a=80, matched_b=80,
-                            questions={f"q{n}": (1.0, 15) for n in range(2)})  # fmt: skip
-    assert not few.reasons
+                              questions={f"q{n}": (1.0, 15) for n in range(6)})  # fmt: skip
+    assert any("6 questions match" in r for r in split.reasons)  # each short, none unusual
+    usual = compare.PairScore(a=None, b=None, overall=1.0, matched_a=300, matched_b=300,
+                              questions={f"q{n}": (1.0, 60) for n in range(3)},
+                              unusual=compare.SOME_UNUSUAL)  # fmt: skip
+    assert not usual.reasons  # much shared, all of it code others wrote too: not enough
+    assert usual.score < split.score
 
 
 def test_the_wrong_assignment_and_an_unbuilt_term_are_errors(tmp_path, capsys, monkeypatch):
