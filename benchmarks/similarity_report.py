@@ -19,8 +19,6 @@ other seeds are classes they never saw.
     .venv/bin/python benchmarks/similarity_report.py [--sizes 30,60,500] [--seeds 0,1,2]
 """
 
-from __future__ import annotations
-
 import argparse
 import shutil
 import sys
