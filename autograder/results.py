@@ -140,6 +140,7 @@ class SubmissionResult:
     isolation: str | None = None
     build: str = ""  # fingerprint of the build (tests and plan) it was graded with
     term: str = ""  # the build's term
+    assignment: str = ""  # the assignment it was graded as ("" in results of older kits)
     answers: dict[str, str] = field(default_factory=dict)  # manual question -> written answer
     # a run stopped for time or memory: the code cell it was in (index from 0, as in cells;
     # AFTER_LAST_CELL: every cell had run, the grader was taking its answers); None: not known
@@ -216,6 +217,7 @@ class SubmissionResult:
             "isolation": self.isolation,
             "build": self.build,
             "term": self.term,
+            "assignment": self.assignment,
             "answers": self.answers,
             "stopped_in": self.stopped_in,
             "cells": [
@@ -293,6 +295,7 @@ class SubmissionResult:
                 isolation=kit.get("isolation") if isinstance(kit.get("isolation"), str) else None,
                 build=_str(kit.get("build", "")),
                 term=_str(kit.get("term", "")),
+                assignment=_str(kit.get("assignment", "")),
                 answers={
                     _str(q): _str(text)[:MAX_ANSWER_CHARS]
                     for q, text in _dict(kit.get("answers", {})).items()

@@ -43,6 +43,7 @@ def sample() -> SubmissionResult:
         },  # fmt: skip
         cells=(CellReport(0, "ok", "", 0.1), CellReport(1, "error", "NameError: x", 0.0)),
         seconds=3.25,
+        assignment="mlp",
         sandbox_seconds=2.0,
         peak_mb=512.0,
         isolation="root",

@@ -16,7 +16,7 @@ from autograder.errors import GradesError, UsageError
 from autograder.export import canvas, csv_format, gradescope, moodle
 from autograder.export.common import Export
 from autograder.files import write_csv
-from autograder.gradebook.tally import tally
+from autograder.gradebook.tally import load_results, tally
 from autograder.paths import default_out
 from autograder.safetext import visible
 
@@ -42,7 +42,14 @@ def main(
         raise UsageError("say which grades to export: --from DIR or --assignment NAME (or both)")
     cfg = load_config(config)
     folder = Path(from_dir) if from_dir else default_out(assignment or "")
-    name = assignment or folder.name
+    recorded = recorded_assignments(folder)
+    if assignment and recorded - {assignment}:
+        raise UsageError(f"{folder}: its results were graded as {', '.join(sorted(recorded))}, "
+                         f"not {assignment}")  # fmt: skip
+    if len(recorded) > 1:
+        raise UsageError(f"{folder}: results of several assignments ({', '.join(sorted(recorded))})"
+                         "; export each from its own folder")  # fmt: skip
+    name = assignment or next(iter(recorded), folder.name)  # older results: the folder's name
     if name not in cfg.assignments:
         raise UsageError(f"{folder}: which assignment is this? pass --assignment NAME")
     spec = cfg.assignment(name)
@@ -61,6 +68,12 @@ def main(
     print(f"wrote {target}: {format}, {export.exported} grades for {len(book.grades)} students")
     _report(export)
     return 0
+
+
+def recorded_assignments(folder: Path) -> set[str]:
+    """The assignments the folder's results say they were graded as (none in older results)."""
+    results, _ = load_results(folder)
+    return {r.assignment for r in results if r.assignment}
 
 
 def _why_none(export: Export, book, name: str) -> str:

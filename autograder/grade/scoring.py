@@ -65,6 +65,7 @@ def scored(
         cells=cells,
         build=batch.build,
         term=batch.term,
+        assignment=batch.assignment.name,
         **details,
     )
 
@@ -109,6 +110,7 @@ def ungraded(
         possible=batch.possible,
         build=batch.build,
         term=batch.term,
+        assignment=batch.assignment.name,
         **details,
     )
 

@@ -274,3 +274,19 @@ def test_export_prints_no_terminal_controls(config, tmp_path, capsys):
     printed = capsys.readouterr()
     assert "pwned" in printed.err and "\\x1b[8m" in printed.out
     assert is_safe((printed.out + printed.err).replace("\n", ""))
+
+
+def test_the_assignment_is_read_from_the_results_not_the_folder_name(config, tmp_path, capsys):
+    """Results record the assignment they were graded as: a folder a TA renamed still exports
+    as its own, and exporting it as another assignment is refused."""
+    import dataclasses
+
+    recorded = [dataclasses.replace(r, assignment="demo") for r in RESULTS]
+    folder = write_results(tmp_path / "week 3 (renamed)", recorded)
+    args = ["--config", str(config), "export", "--from", str(folder), "--format", "csv"]
+    assert cli_main([*args, "--to", str(tmp_path / "ok.csv")]) == 0
+    assert len(read_rows(tmp_path / "ok.csv")) == 1 + len(TOTALS)
+    capsys.readouterr()
+    assert cli_main([*args, "--to", str(tmp_path / "no.csv"), "--assignment", "mlp"]) == 2
+    assert "graded as demo, not mlp" in capsys.readouterr().err
+    assert not (tmp_path / "no.csv").exists()

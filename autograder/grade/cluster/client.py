@@ -203,6 +203,7 @@ class _Unsent:
         self.build = plan.build_fingerprint(autograder_dir)
         stamp = plan.build_stamp(autograder_dir, options.assignment)
         self.term = stamp.get("term", options.term)
+        self.assignment = options.assignment
 
     def result(
         self, submission: intake.Submission, status: Status, reason: str
@@ -217,4 +218,5 @@ class _Unsent:
             possible=self.possible,
             build=self.build,
             term=self.term,
+            assignment=self.assignment,
         )
