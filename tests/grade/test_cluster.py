@@ -97,6 +97,7 @@ def test_a_task_that_lost_every_worker_is_crashed_and_a_broken_worker_stops_the_
 
     unsent = client._Unsent.__new__(client._Unsent)
     unsent.possible, unsent.build, unsent.term = {"q1": 2.0, "q2": 3.0}, "b1", "t1"
+    unsent.assignment = "demo"
     eve = Submission(tmp_path / "eve.ipynb", "eve", Identity("file:eve", "eve"))
 
     lost = client._result_of(_Finished(error=KilledWorker("k", "tcp://w", 1)), eve, "d1", unsent)
@@ -113,7 +114,8 @@ def test_a_task_that_lost_every_worker_is_crashed_and_a_broken_worker_stops_the_
     kept = client._result_of(_Finished(graded), eve, "d1", unsent)
     assert kept.who == eve.who and kept.file == "eve.ipynb"  # the client's identity, always
     for key, value, said in [("fingerprint", "d2", "other bytes"), ("build", "b2", "build"),
-                             ("submission", "someone-else", "someone-else")]:  # fmt: skip
+                             ("submission", "someone-else", "someone-else"),
+                             ("assignment", "word2vec", "as 'word2vec'")]:  # fmt: skip
         forged = json.loads(json.dumps(graded))
         forged["extra_data"]["kit"][key] = value
         with pytest.raises(ClusterError, match=said):

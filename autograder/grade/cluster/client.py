@@ -190,6 +190,8 @@ def _result_of(
     if result.submission != submission.submission_id or result.build != unsent.build:
         raise ClusterError(f"a worker returned {result.submission!r} (build {result.build!r}) "
                            f"for {submission.path}")  # fmt: skip
+    if result.assignment != unsent.assignment:
+        raise ClusterError(f"a worker graded {submission.path} as {result.assignment!r}")
     if result.fingerprint not in ("", digest):
         raise ClusterError(f"a worker graded other bytes than {submission.path}")
     return dataclasses.replace(result, who=submission.who, file=submission.file_name)
