@@ -14,8 +14,8 @@ from autograder.assign.main import main as build_main
 from autograder.catalog import kit_for
 from autograder.config import load_config
 from autograder.grade import report
-from autograder.grade.main import review_pages
 from autograder.grade.batch import grade_batch
+from autograder.grade.main import review_pages
 
 CORPUS_PREFIXES = ("alt_", "bug_")  # the accuracy corpus: graded by the tests, not the demo
 

@@ -98,8 +98,8 @@ def run(*, root: Path, assignment: str, term: str) -> dict:
     """Grade ``root/submission``; the results.json to write (a dict). Raises ``CannotGrade``
     (or anything else) when the grader, not the submission, failed."""
     from autograder.config import load_config
-    from autograder.grade.isolation import user
     from autograder.grade.batch import grade_batch
+    from autograder.grade.isolation import user
     from autograder.gradebook.tally import tally
     from autograder.results import Status
 

@@ -26,8 +26,8 @@ from autograder import paths
 from autograder.assign.main import build_assignment
 from autograder.cli import main as cli_main
 from autograder.config import load_config
-from autograder.grade.feedback import points_text
 from autograder.grade.batch import grade_batch
+from autograder.grade.feedback import points_text
 
 pytestmark = pytest.mark.slow
 OTTER_LOG_MARKER = Path("/tmp/kit-otter-log-was-unpickled")
