@@ -152,3 +152,20 @@ def test_the_budget_cache_stays_within_its_size_evicting_the_least_recently_used
     cache.store("big", _Weights(np.zeros(checks.BudgetCache.MAX_ENTRY_BYTES // 8 + 1)))
     assert not (tmp_path / "cache" / "big.npz").exists()
     assert not cache.restore("missing", restored)
+
+
+def test_prediction_batches_are_large_unless_a_batch_of_activations_would_be():
+    """The verdict predicts test sets in large batches, but a very wide model (one activation
+    of 784 x 784 per image) is predicted 32 at a time, as is a model whose shapes are unknown."""
+    from types import SimpleNamespace
+    from types import SimpleNamespace as Layer
+
+    from autograder.checks import prediction_batch
+
+    mlp = SimpleNamespace(layers=[Layer(output_shape=(None, 784)), Layer(output_shape=(None, 10))])
+    wide = SimpleNamespace(
+        layers=[Layer(output_shape=(None, 784, 784)), Layer(output_shape=[(None, 10)])]
+    )
+    assert prediction_batch(mlp) == 1024
+    assert prediction_batch(wide) == 32
+    assert prediction_batch(SimpleNamespace(layers=[object()])) == 32
