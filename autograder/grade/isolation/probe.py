@@ -10,6 +10,7 @@ and reads none of them is the one to grade with. ``none`` is never chosen: it hi
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from pathlib import Path
 
@@ -63,13 +64,10 @@ def try_mode(mode: Mode, *, private: list[Path]) -> str | None:
                     processes=1024 if mode is not Mode.STRONG else 0,
                 )  # fmt: skip
                 box.hand_over()
-            if mode is Mode.USER:  # no other run as the student user meanwhile
-                with user.one_at_a_time():
-                    outcome = run_jailed(spec, mode=mode, timeout_s=120, memory_mb=1024,
-                                         processes=64)  # fmt: skip
-            else:
-                outcome = run_jailed(spec, mode=mode, timeout_s=120, memory_mb=1024,
-                                     processes=64)  # fmt: skip
+            # user: no other run as the student user meanwhile
+            held = user.one_at_a_time() if mode is Mode.USER else contextlib.nullcontext()
+            with held:
+                outcome = run_jailed(spec, mode=mode, timeout_s=120, memory_mb=1024, processes=64)
     except Exception as exc:  # a mount, a cgroup, a command that fails: this mode is out
         return f"its sandbox could not be set up ({type(exc).__name__}: {_short(str(exc))})"
     finally:
