@@ -314,13 +314,13 @@ def main() -> None:
     parser.add_argument(
         "--lanes-per-verdict",
         type=int,
-        help="lanes one verdict worker serves (default: the pipeline's; 1: a worker per lane)",
+        help="lanes one verdict worker serves (default: the lanes'; 1: a worker per lane)",
     )
     args = parser.parse_args()
     if args.lanes_per_verdict:
-        from autograder.grade import pipeline
+        from autograder.grade import lanes
 
-        pipeline.LANES_PER_VERDICT = args.lanes_per_verdict
+        lanes.LANES_PER_VERDICT = args.lanes_per_verdict
     cfg = load_config()
     work = Path(tempfile.mkdtemp(prefix="kit-bench-"))
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())

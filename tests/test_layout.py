@@ -95,6 +95,17 @@ def test_sandbox_side_imports_nothing_trusted():
     assert boundary_violations(graph) == []
 
 
+def test_sandbox_holds_only_what_runs_inside_the_jail():
+    """``grade/sandbox/`` is the untrusted side's code: every module in it is staged into the
+    jail; launchers that run on the host (trusted) live outside it (``grade/launch.py``)."""
+    from autograder.grade.launch import IN_JAIL_MODULES
+
+    staged = {m for m in IN_JAIL_MODULES if m.startswith("grade/sandbox/")}
+    present = {p.relative_to(PACKAGE).as_posix() for p in SANDBOX_SIDE.glob("*.py")}
+    assert present - staged == set(), "a module in grade/sandbox/ that the jail never gets"
+    assert staged - present == set(), "a staged module that does not exist"
+
+
 def test_the_boundary_check_catches_a_trusted_import(tmp_path):
     graph = {
         "autograder.grade.sandbox.harness": {"autograder.grade.verdict.standins"},
@@ -240,7 +251,7 @@ def upward_imports(graph: dict[str, set[str]]) -> list[str]:
 
 def test_the_package_has_no_import_circle():
     graph = import_graph()
-    assert "autograder.grade.pipeline" in graph["autograder.grade.batch"]
+    assert "autograder.grade.pipeline" in graph["autograder.grade.grader"]
     assert circles(graph) == []
 
 

@@ -17,8 +17,9 @@ from autograder.config import Assignment, GradingConfig, check_term, load_config
 from autograder.errors import BuildError, GradesError, KitError, SubmissionError, UsageError
 from autograder.files import read_json, sha256_bytes
 from autograder.grade import intake, plan, report
+from autograder.grade.batch_setup import GradingOptions
+from autograder.grade.grader import LocalGrader
 from autograder.grade.isolation import Mode, require
-from autograder.grade.pipeline import GradingOptions, LocalGrader
 from autograder.grade.verdict.run import MAX_VERDICT_BYTES
 from autograder.gradebook import corrections
 from autograder.paths import autograder_dir_for, default_out

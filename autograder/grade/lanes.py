@@ -1,84 +1,187 @@
-"""What one batch shares on this machine: its build and limits (``Batch``), its private folder
-and the data each side may see, and the lanes that grade in parallel (``Lane``: a warm sandbox
-template each, a verdict worker shared by some lanes, ``SharedVerdict``)."""
+"""The lanes that grade a batch in parallel, and how each runs a notebook and scores its answer.
+
+A lane holds one sandbox runner and one verdict runner, chosen once when the lane is made
+(``make_lanes``) from the batch's isolation mode and path, so the pipeline calls ``run`` and
+``score`` without asking which of the four launch paths is behind them:
+
+- sandbox, cold: a fresh jail per submission (every isolation mode; ``launch.run_sandbox``);
+- sandbox, warm: a child of the lane's own template (strong isolation; ``SandboxTemplate``);
+- verdict, cold: a fresh jail per answer (``verdict.run.run_verdict``);
+- verdict, warm: a child of a worker shared by ``LANES_PER_VERDICT`` lanes (``SharedVerdict``).
+"""
 
 from __future__ import annotations
 
-import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-from autograder import paths
-from autograder.catalog import AssignmentKit
-from autograder.config import Assignment
 from autograder.errors import SandboxUnavailable
 from autograder.files import remove_tree
-from autograder.grade import plan
+from autograder.grade.batch_setup import Batch, link_keras_datasets
 from autograder.grade.isolation import Mode
-from autograder.grade.isolation.box import sweep_stale_mounts
-from autograder.grade.isolation.cgroups import sweep_stale
+from autograder.grade.isolation.box import Box, sweep_stale_mounts
 from autograder.grade.isolation.warm import make_slot, remove_slot
-from autograder.grade.sandbox.launch import WORKDIR, SandboxTemplate
-from autograder.grade.verdict.run import VerdictWorker
+from autograder.grade.launch import WORKDIR, SandboxRun, SandboxTemplate, run_sandbox
+from autograder.grade.verdict.record import Verdict
+from autograder.grade.verdict.run import VerdictWorker, run_verdict
 
-BATCH_PREFIX = "kit-grade-"
+LANES_PER_VERDICT = 2  # one worker per two lanes: every lane of a --jobs 2 batch shares one
 
 
-@dataclass(frozen=True)
-class Batch:
-    """Everything one batch shares: the build, the limits, what each side may see."""
+class SandboxRunner(Protocol):
+    def open(self) -> float: ...  # start what is not running; the seconds that took
+    def box_path(self, name: str) -> Path: ...
+    def run(self, box: Box) -> SandboxRun: ...
+    @property
+    def broken(self) -> bool: ...  # a part ended while grading
+    def close(self) -> None: ...
 
-    assignment: Assignment
-    kit: AssignmentKit
-    autograder_dir: Path  # build/TERM/NAME/autograder (trusted: tests and plan)
-    root: Path  # private temporary folder (0700): kit/, boxes/, verdicts/
-    mode: Mode
-    kit_lib: Path  # the in-jail modules, staged
-    sandbox_data: tuple[list[tuple[str, str]], dict[str, str]]
-    verdict_data: tuple[list[tuple[str, str]], dict[str, str]]
-    timeout_s: float
-    memory_mb: int
-    cpu_quota: float
-    possible: dict[str, float]  # question -> points, in notebook order
-    term: str = ""  # the build's term and variant: a notebook made for others is refused
-    variant: str = ""
-    build: str = ""  # fingerprint of the build's tests and plan, recorded in every result
-    manual_questions: tuple[dict, ...] = ()  # name and prompt of each question graded by hand
-    reference_flops: float | None = None  # the build's figure for the budgeted training's bound
-    warm: bool = True  # sandbox template per lane, shared verdict workers (strong isolation only)
-    budget_store: Path | None = None  # the class-wide budget store (warm path only)
+
+class VerdictRunner(Protocol):
+    def open(self) -> float: ...
+    def score(self, answer: Path, name: str) -> Verdict: ...
+    @property
+    def broken(self) -> bool: ...
+    def close(self) -> None: ...
+
+
+def fresh_folder(parent: Path, name: str) -> Path:
+    """A private folder no earlier generation of the same part used."""
+    folder = parent / f"{name}.{uuid.uuid4().hex[:8]}"
+    folder.mkdir(mode=0o700, parents=True)
+    return folder
+
+
+class ColdSandbox:
+    """Each submission in a fresh jail of the batch's isolation mode."""
+
+    broken = False
+
+    def __init__(self, batch: Batch) -> None:
+        self.batch = batch
+
+    def open(self) -> float:
+        return 0.0
+
+    def box_path(self, name: str) -> Path:
+        return self.batch.root / "boxes" / f"{name}-{uuid.uuid4().hex[:8]}"
+
+    def run(self, box: Box) -> SandboxRun:
+        batch = self.batch
+        binds, data_env = batch.sandbox_data
+        if batch.mode in (Mode.NONE, Mode.USER):
+            link_keras_datasets(batch.kit, data_env, box.work)
+        else:
+            box.mount_points(binds, WORKDIR)
+        return run_sandbox(box=box, kit_lib=batch.kit_lib, data_binds=binds, data_env=data_env,
+                           mode=batch.mode, **batch.sandbox_limits)  # fmt: skip
+
+    def close(self) -> None:
+        pass
+
+
+class WarmSandbox:
+    """Each submission in a child of this lane's template, started on first use and again
+    after it breaks down."""
+
+    def __init__(self, batch: Batch, number: int) -> None:
+        self.batch, self.number = batch, number
+        self.template: SandboxTemplate | None = None
+
+    def open(self) -> float:
+        started = time.monotonic()
+        if self.template is None:
+            folder = fresh_folder(self.batch.root / "lanes", str(self.number))
+            binds, data_env = self.batch.sandbox_data
+            self.template = SandboxTemplate(slot=make_slot(folder / "sandbox"),
+                                            kit_lib=self.batch.kit_lib, data_binds=binds,
+                                            data_env=data_env)  # fmt: skip
+        if self.template.broken:
+            self.template.start()
+        return round(time.monotonic() - started, 2)
+
+    def box_path(self, name: str) -> Path:
+        """The template's slot, emptied of what a failure of the host side left there."""
+        assert self.template is not None, "open the lane first"
+        path = self.template.box_path
+        if path.exists():
+            sweep_stale_mounts(str(path))
+            remove_tree(path)
+        return path
+
+    def run(self, box: Box) -> SandboxRun:
+        assert self.template is not None, "open the lane first"
+        box.mount_points(self.batch.sandbox_data[0], WORKDIR)
+        return self.template.run(box=box, **self.batch.sandbox_limits)
 
     @property
-    def tests_dir(self) -> Path:
-        return self.autograder_dir / "tests"
+    def broken(self) -> bool:
+        return self.template is not None and self.template.broken
+
+    def close(self) -> None:
+        if self.template is not None:
+            self.template.close()
+            remove_slot(self.template.slot)
+        self.template = None
+
+
+class ColdVerdict:
+    """Each answer scored in a fresh verdict jail (``user`` mode: unjailed as root, where no
+    student code runs either)."""
+
+    broken = False
+
+    def __init__(self, batch: Batch) -> None:
+        self.batch = batch
+
+    def open(self) -> float:
+        return 0.0
+
+    def score(self, answer: Path, name: str) -> Verdict:
+        batch = self.batch
+        binds, data_env = batch.verdict_data
+        return run_verdict(
+            tests_dir=batch.tests_dir,
+            response_dir=answer,
+            scratch=batch.root / "verdicts" / f"{name}-{uuid.uuid4().hex[:8]}",
+            data_binds=binds,
+            data_env=data_env,
+            mode=Mode.NONE if batch.mode is Mode.USER else batch.mode,
+            memory_mb=batch.memory_mb,
+            timeout_s=batch.timeout_s,
+            reference_flops=batch.reference_flops,
+        )
+
+    def close(self) -> None:
+        pass
 
 
 class SharedVerdict:
-    """One verdict worker and the lanes it serves (``pipeline.LANES_PER_VERDICT``): made on
-    first use, started again after it breaks down, closed with the grader. Lanes hold only their
-    sandbox template, so a job's memory is one template and its share of a worker."""
+    """One verdict worker and the lanes it serves: made on first use, started again after it
+    breaks down, closed with the grader. Lanes hold only their sandbox template, so a job's
+    memory is one template and its share of a worker."""
 
-    def __init__(self, number: int) -> None:
-        self.number, self.generation = number, 0
+    def __init__(self, batch: Batch, number: int) -> None:
+        self.batch, self.number = batch, number
         self.worker: VerdictWorker | None = None
         self.lock = threading.Lock()
 
-    def open(self, batch: Batch) -> float:
+    def open(self) -> float:
         """Make the worker, and start it if it is not running and no other lane is using it
         (then it is started where it scores, while this lane runs its sandbox); the seconds."""
         started = time.monotonic()
         with self.lock:
             if self.worker is None:
-                self.generation += 1
-                folder = batch.root / "verdicts" / f"worker-{self.number}.{self.generation}"
-                folder.mkdir(mode=0o700, parents=True)
-                binds, data_env = batch.verdict_data
+                folder = fresh_folder(self.batch.root / "verdicts", f"worker-{self.number}")
+                binds, data_env = self.batch.verdict_data
                 self.worker = VerdictWorker(
                     scratch=folder / "box", slot=make_slot(folder / "slot", 0o755),
-                    tests_dir=batch.tests_dir, data_binds=binds, data_env=data_env,
-                    memory_mb=batch.memory_mb, store=batch.budget_store,
+                    tests_dir=self.batch.tests_dir, data_binds=binds, data_env=data_env,
+                    memory_mb=self.batch.memory_mb, store=self.batch.budget_store,
                 )  # fmt: skip
             worker = self.worker
         if not worker.server.alive and worker.lock.acquire(blocking=False):
@@ -87,6 +190,18 @@ class SharedVerdict:
             finally:
                 worker.lock.release()
         return round(time.monotonic() - started, 2)
+
+    def score(self, answer: Path, name: str) -> Verdict:
+        assert self.worker is not None, "open the lane first"
+        batch = self.batch
+        return self.worker.score(
+            answer, timeout_s=batch.timeout_s, reference_flops=batch.reference_flops
+        )
+
+    @property
+    def broken(self) -> bool:
+        """The worker ended while grading (a due fresh start is not a breakdown)."""
+        return self.worker is not None and not self.worker.server.alive
 
     def close(self) -> None:
         with self.lock:
@@ -98,114 +213,44 @@ class SharedVerdict:
 
 @dataclass
 class Lane:
-    """One of ``jobs`` parallel lanes. On the warm path it keeps a sandbox template, started on
-    first use and again after it breaks down, and scores on its ``shared`` verdict worker; on
-    the cold path it holds nothing (each submission starts fresh jailed processes)."""
+    """One of ``jobs`` parallel lanes: its runners, and the grader's interrupt flag."""
 
     number: int
-    template: SandboxTemplate | None = None
-    shared: SharedVerdict | None = None
-    generation: int = 0
-    stopping: threading.Event | None = None  # set when the grader is interrupted
-    owns_verdict: bool = False  # a lone lane (no grader around it) closes its own worker
+    sandbox: SandboxRunner
+    verdict: VerdictRunner
+    stopping: threading.Event
 
     @property
     def stopped(self) -> bool:
-        return self.stopping is not None and self.stopping.is_set()
+        return self.stopping.is_set()
 
-    @property
-    def verdict(self) -> VerdictWorker | None:
-        return self.shared.worker if self.shared is not None else None
-
-    def open(self, batch: Batch) -> float:
+    def open(self) -> float:
         """Start whatever of the lane is not running; the seconds that took. An interrupted
         grader starts nothing again (its jails were just killed)."""
         if self.stopped:
             raise SandboxUnavailable("the grader was interrupted")
-        if not batch.warm:
-            return 0.0
-        started = time.monotonic()
-        if self.shared is None:
-            self.shared, self.owns_verdict = SharedVerdict(self.number), True
-        if self.template is None:
-            self.generation += 1
-            folder = batch.root / "lanes" / f"{self.number}.{self.generation}"
-            folder.mkdir(mode=0o700, parents=True)
-            binds, data_env = batch.sandbox_data
-            self.template = SandboxTemplate(
-                slot=make_slot(folder / "sandbox"), kit_lib=batch.kit_lib, data_binds=binds,
-                data_env=data_env,
-            )  # fmt: skip
-        if self.template.broken:
-            self.template.start()
-        self.shared.open(batch)
-        return round(time.monotonic() - started, 2)
+        return round(self.sandbox.open() + self.verdict.open(), 2)
 
     @property
     def broken(self) -> bool:
-        """A part ended while grading (a due fresh start is not a breakdown)."""
-        return any(p is not None and not p.server.alive for p in (self.template, self.verdict))
+        return self.sandbox.broken or self.verdict.broken
 
     def close(self) -> None:
-        if self.template is not None:
-            self.template.close()
-            remove_slot(self.template.slot)
-        self.template = None
-        if self.owns_verdict and self.shared is not None:
-            self.shared.close()
+        self.sandbox.close()
 
 
-def user_mode_batch(
-    root: Path, kit: AssignmentKit, data_env: dict[str, str], autograder_dir: Path
-) -> tuple[list[tuple[str, str]], dict[str, str]]:
-    """``user`` mode: refuse where the student user could read the grader's private files;
-    let it traverse the batch folder to its box; copy the data it may read (hidden parts
-    left out) into the batch. The notebook's data view: no binds, variables at the copies."""
-    from autograder.grade.isolation import user
-
-    private = [autograder_dir, paths.PACKAGE_DIR, paths.REPO_ROOT / "reference",
-               paths.REPO_ROOT / "grading.toml", *kit.hidden_data(data_env)]  # fmt: skip
-    problems = user.private_problems(private)
-    if problems:
-        raise SandboxUnavailable(f"the user sandbox would expose the grader's files: "
-                                 f"{'; '.join(problems[:3])}")  # fmt: skip
-    binds, env = plan.data_view(kit, data_env, home=WORKDIR, include_hidden=False)
-    inner = [(h, i.lstrip("/")) for h, i in binds if not i.startswith(WORKDIR + "/")]
-    user.stage_data(inner, root / "data")
-    for sub in (root, root / "boxes"):
-        sub.chmod(0o711)
-    staged = {k: str(root / "data" / v.lstrip("/")) if v.startswith("/") else v
-              for k, v in env.items()}  # fmt: skip
-    return [], staged
-
-
-def data_view(
-    kit: AssignmentKit, data_env: dict[str, str], home: str, mode: Mode, *, include_hidden: bool
-) -> tuple[list[tuple[str, str]], dict[str, str]]:
-    if mode in (Mode.NONE, Mode.USER):  # the host's paths (none: nothing is hidden)
-        wanted = {*kit.datasets, *kit.keras_datasets}
-        return [], {k: v for k, v in data_env.items() if k in wanted}
-    return plan.data_view(kit, data_env, home=home, include_hidden=include_hidden)
-
-
-def sweep_stale_batches() -> None:
-    """Remove what graders killed with -9 left: batch folders, box mounts, cgroups."""
-    sweep_stale()
-    for folder in Path(tempfile.gettempdir()).glob(f"{BATCH_PREFIX}*"):
-        try:
-            owner = int((folder / "owner").read_text())
-        except (OSError, ValueError):
-            owner = 0
-        if owner and Path(f"/proc/{owner}").exists():
-            continue
-        if owner or time.time() - folder.stat().st_mtime > 60:  # no owner: an old layout
-            sweep_stale_mounts(str(folder))
-            remove_tree(folder)
-
-
-def link_keras_datasets(kit: AssignmentKit, data_env: dict[str, str], home: Path) -> None:
-    """Without a jail: ``~/.keras/datasets/NAME`` links to the host folder."""
-    for variable, folder in kit.keras_datasets.items():
-        if data_env.get(variable):
-            (home / ".keras" / "datasets").mkdir(parents=True, exist_ok=True)
-            (home / ".keras" / "datasets" / folder).symlink_to(data_env[variable])
+def make_lanes(
+    batch: Batch, jobs: int, stopping: threading.Event
+) -> tuple[list[Lane], list[VerdictRunner]]:
+    """``jobs`` lanes and the verdict runners they share (closed by the caller after the
+    lanes): warm lanes share a worker per ``LANES_PER_VERDICT``, cold ones one cold runner."""
+    if not batch.warm:
+        verdict = ColdVerdict(batch)
+        lanes = [Lane(n, ColdSandbox(batch), verdict, stopping) for n in range(jobs)]
+        return lanes, [verdict]
+    shared = [SharedVerdict(batch, n) for n in range(-(-jobs // LANES_PER_VERDICT))]
+    lanes = [
+        Lane(n, WarmSandbox(batch, n), shared[n // LANES_PER_VERDICT], stopping)
+        for n in range(jobs)
+    ]
+    return lanes, list(shared)

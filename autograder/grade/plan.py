@@ -24,7 +24,14 @@ from typing import Any
 from autograder.catalog import AssignmentKit
 from autograder.config import Assignment
 from autograder.files import sha256_file
-from autograder.grade.protocol import ArrayStore, call_key, encode, read_json, write_json
+from autograder.grade.protocol import (
+    ArrayStore,
+    Request,
+    call_key,
+    encode,
+    read_json,
+    write_json,
+)
 from autograder.grade.verdict.testfiles import load_test_files
 
 CHECK_CALL = re.compile(r"""grader\.check\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']""")
@@ -158,23 +165,22 @@ def prepare_box(
     plan_dir = autograder_dir / "plan"
     plan = read_json(plan_dir / "plan.json")
     budget = assignment.budget
-    request = {
-        "notebook": "submission.ipynb",
-        "fetch": plan["fetch"],
-        "calls": plan["calls"],
-        "budget": {
+    request = Request(
+        notebook="submission.ipynb",
+        fetch=tuple(plan["fetch"]),
+        calls=tuple(plan["calls"]),
+        budget={
             "seed": budget.seed,
             "max_epochs": budget.max_epochs,
             "max_train_samples": budget.max_train_samples,
             "max_train_batches": budget.max_train_batches,
         },
-        "cell_timeout_s": assignment.limits.cell_timeout_s,
-        "timeout_s": timeout_s or assignment.limits.timeout_s,
-    }
-    if stopped:
-        request["skip_cells"] = {str(i): why for i, why in stopped.cells.items()}
-        request["skip_functions"] = dict(stopped.functions)
-    write_json(box / "request.json", request)
+        cell_timeout_s=assignment.limits.cell_timeout_s,
+        timeout_s=timeout_s or assignment.limits.timeout_s,
+        skip_cells={str(i): why for i, why in stopped.cells.items()} if stopped else {},
+        skip_functions=dict(stopped.functions) if stopped else {},
+    )
+    write_json(box / "request.json", request.to_json())
     if (plan_dir / "request_arrays").exists():
         shutil.copytree(plan_dir / "request_arrays", box / "request_arrays")
 

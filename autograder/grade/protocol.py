@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,68 @@ HEAD_ROWS = 64
 MAX_FITS = 20  # fit() records sent with a model
 FIT_LABEL_HEAD = 64  # first labels of each fit's data, by which the verdict recognises a split
 NAMED_FUNCTION_MODULES = ("numpy", "math")
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the grader asks of one notebook run (plan -> sandbox, ``request.json`` in the box):
+    the notebook's file, the names to hand back, the calls of student functions to make (from
+    the build's plan), the training budget and the time limits, and the cells and functions an
+    earlier run of the same notebook was stopped in from outside (replaced by a failure)."""
+
+    notebook: str
+    fetch: tuple[str, ...] = ()
+    calls: tuple[dict, ...] = ()  # {"function", "args", "key"}: the plan's, written at build
+    budget: dict[str, int] = field(default_factory=dict)
+    cell_timeout_s: float = 120.0
+    timeout_s: float | None = None
+    skip_cells: dict[str, str] = field(default_factory=dict)  # "index" -> why
+    skip_functions: dict[str, str] = field(default_factory=dict)  # function -> why
+
+    def to_json(self) -> dict[str, Any]:
+        data = {
+            "notebook": self.notebook,
+            "fetch": list(self.fetch),
+            "calls": list(self.calls),
+            "budget": dict(self.budget),
+            "cell_timeout_s": self.cell_timeout_s,
+            "timeout_s": self.timeout_s,
+        }
+        if self.skip_cells or self.skip_functions:
+            data |= {"skip_cells": self.skip_cells, "skip_functions": self.skip_functions}
+        return data
+
+    @classmethod
+    def from_json(cls, data: Any) -> Request:
+        """The request from plain data, every field checked (raises ``ValueError``)."""
+        known = {"notebook", "fetch", "calls", "budget", "cell_timeout_s", "timeout_s",
+                 "skip_cells", "skip_functions"}  # fmt: skip
+        if not isinstance(data, dict) or not set(data) <= known or "notebook" not in data:
+            raise ValueError("the request is malformed")
+        texts = [data["notebook"], *data.get("fetch", [])]
+        calls = data.get("calls", [])
+        timeout = data.get("timeout_s")
+        checks = (
+            all(isinstance(t, str) for t in texts),
+            isinstance(calls, list)
+            and all(isinstance(c, dict) and {"function", "key"} <= set(c) for c in calls),
+            all(isinstance(v, int) for v in data.get("budget", {}).values()),
+            isinstance(data.get("cell_timeout_s", 120.0), (int, float)),
+            timeout is None or isinstance(timeout, (int, float)),
+            *(isinstance(data.get(k, {}), dict) for k in ("skip_cells", "skip_functions")),
+        )
+        if not all(checks):
+            raise ValueError("the request is malformed")
+        return cls(
+            notebook=data["notebook"],
+            fetch=tuple(data.get("fetch", [])),
+            calls=tuple(calls),
+            budget=dict(data.get("budget", {})),
+            cell_timeout_s=float(data.get("cell_timeout_s", 120.0)),
+            timeout_s=None if timeout is None else float(timeout),
+            skip_cells={str(k): str(v) for k, v in data.get("skip_cells", {}).items()},
+            skip_functions={str(k): str(v) for k, v in data.get("skip_functions", {}).items()},
+        )
 
 
 class ArrayStore:

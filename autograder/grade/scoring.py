@@ -7,7 +7,8 @@ import math
 
 from autograder import paths
 from autograder.grade import intake
-from autograder.grade.lanes import Batch
+from autograder.grade.batch_setup import Batch
+from autograder.grade.verdict.record import Verdict
 from autograder.results import CaseResult, CellReport, QuestionResult, Status, SubmissionResult
 from autograder.safetext import one_line
 
@@ -21,37 +22,34 @@ def scored(
     batch: Batch,
     submission: intake.Submission,
     fingerprint: str,
-    verdict: dict,
+    verdict: Verdict,
     details: dict,
     code_cells: int,
 ) -> SubmissionResult:
     questions = {}
     for name, points in batch.possible.items():
-        q = verdict["questions"].get(name)
+        q = verdict.questions.get(name)
         if q is None:
             questions[name] = QuestionResult(name, 0.0, points, note="no test was run")
             continue
-        score = float(q["score"])
+        score = q.score
         if not (math.isfinite(score) and -1e-9 <= score <= points + 1e-9):
             raise ValueError(f"scoring returned {score!r} of {points:g} points for {name}")
-        shares = split_points(points, [c.get("points") for c in q["cases"]])
+        shares = split_points(points, [c.points for c in q.cases])
         cases = tuple(
-            CaseResult(str(c["name"]), bool(c["hidden"]), bool(c["passed"]), share,
-                       _no_host_paths(str(c.get("message", ""))))
-            for c, share in zip(q["cases"], shares, strict=True)
-        )  # fmt: skip
+            CaseResult(c.name, c.hidden, c.passed, share, _no_host_paths(c.message))
+            for c, share in zip(q.cases, shares, strict=True)
+        )
         if abs(sum(shares) - points) < 0.005:  # shares in cents: the points shown add up exactly
             score = round(sum(c.points for c in cases if c.passed), 2)
         questions[name] = QuestionResult(name, min(max(score, 0.0), points), points, cases)
     seen: dict[int, CellReport] = {}  # the sandbox may claim cells the notebook does not have
-    for c in verdict["cells"]:
-        index = int(c["index"])
-        if 0 <= index < code_cells and index not in seen:
-            error = _no_host_paths(str(c.get("error", "")))
-            seen[index] = CellReport(index, str(c["status"]), error, float(c.get("seconds", 0)))
+    for c in verdict.cells:
+        if 0 <= c.index < code_cells and c.index not in seen:
+            seen[c.index] = CellReport(c.index, c.status, _no_host_paths(c.error), c.seconds)
     cells = tuple(seen[i] for i in sorted(seen))
     failed = sum(c.status != "ok" for c in cells)
-    reasons = [NOTES[n] for n in verdict.get("notes", []) if n in NOTES]
+    reasons = [NOTES[n] for n in verdict.notes if n in NOTES]
     if failed:
         reasons.append(f"{failed} cell(s) failed")
     return SubmissionResult(

@@ -6,8 +6,8 @@ from __future__ import annotations
 from autograder import paths
 from autograder.config import load_config
 from autograder.grade.feedback import QuestionInfo, points_text, title_of
-from autograder.grade.pipeline import split_points
 from autograder.grade.report import feedback
+from autograder.grade.scoring import split_points
 from autograder.results import (
     CaseResult,
     CellReport,

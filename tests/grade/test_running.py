@@ -101,29 +101,29 @@ def test_a_call_mark_is_read_only_as_one_of_the_functions_the_grader_calls(tmp_p
 
 
 def test_a_run_stopped_in_a_cell_or_call_is_run_again_without_it_at_most_twice() -> None:
-    from autograder.grade.pipeline import _stop_for_good, _with_stopped
+    from autograder.grade.launch import SandboxRun
     from autograder.grade.plan import Stopped
-    from autograder.grade.sandbox.launch import SandboxRun
+    from autograder.grade.reruns import stop_for_good, with_stopped
     from autograder.results import CellReport
 
-    def run(status):
-        return SandboxRun(status, "ran over the 180 s limit", 180.0, None, "strong")
+    def run(status, where=None, calling=None):
+        return SandboxRun(status, "ran over the 180 s limit", 180.0, None, "strong",
+                          stopped_in=where, stopped_calling=calling)  # fmt: skip
 
     stopped = Stopped()
-    assert not _stop_for_good(run("ok"), {}, stopped)  # nothing was stopped
-    assert not _stop_for_good(run("timeout"), {"stopped_in": None}, stopped)  # nowhere known
-    assert _stop_for_good(run("timeout"), {"stopped_in": 4}, stopped)
-    assert not _stop_for_good(run("timeout"), {"stopped_in": 4}, stopped)  # the same cell again
-    after = {"stopped_in": AFTER_LAST_CELL, "stopped_calling": "neuron"}
-    assert _stop_for_good(run("memory"), after, stopped)
-    assert not _stop_for_good(run("timeout"), {"stopped_in": 7}, stopped)  # at most two
+    assert not stop_for_good(run("ok"), stopped)  # nothing was stopped
+    assert not stop_for_good(run("timeout"), stopped)  # nowhere known
+    assert stop_for_good(run("timeout", 4), stopped)
+    assert not stop_for_good(run("timeout", 4), stopped)  # the same cell again
+    assert stop_for_good(run("memory", AFTER_LAST_CELL, "neuron"), stopped)
+    assert not stop_for_good(run("timeout", 7), stopped)  # at most two
     assert set(stopped.cells) == {4} and set(stopped.functions) == {"neuron"}
     assert "ran over the 180 s limit" in stopped.cells[4]
     result = SubmissionResult(
         submission="s", who=Identity("file:s", "S"), file="s.ipynb", fingerprint="f",
         status=Status.GRADED, cells=(CellReport(4, "ok"), CellReport(5, "error", "boom")),
     )  # fmt: skip
-    shown = _with_stopped(result, stopped)
+    shown = with_stopped(result, stopped)
     assert [(c.index, c.status) for c in shown.cells] == [(4, "timeout"), (5, "error")]
     assert "code cell 5 was stopped from outside" in shown.reason
     assert "`neuron`" in shown.reason

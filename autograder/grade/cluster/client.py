@@ -28,8 +28,8 @@ from autograder.config import GradingConfig
 from autograder.errors import ClusterError, GradesError, KitError, SubmissionError
 from autograder.files import sha256_bytes
 from autograder.grade import intake, plan
+from autograder.grade.batch_setup import GradingOptions
 from autograder.grade.cluster import shipment as shipments
-from autograder.grade.pipeline import GradingOptions
 from autograder.results import Status, SubmissionResult
 
 CONNECT_TIMEOUT_S = 30

@@ -98,7 +98,7 @@ def loopback_cluster(
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-        from autograder.grade.pipeline import sweep_stale_batches
+        from autograder.grade.batch_setup import sweep_stale_batches
 
         sweep_stale_batches()  # what a killed worker left: its batch folders, mounts, cgroups
 

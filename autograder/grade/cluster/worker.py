@@ -24,9 +24,10 @@ from pathlib import Path
 from autograder import paths
 from autograder.errors import ClusterError, KitError
 from autograder.files import remove_tree
+from autograder.grade.batch_setup import BATCH_PREFIX, GradingOptions
 from autograder.grade.cluster import shipment as shipments
+from autograder.grade.grader import LocalGrader
 from autograder.grade.isolation import Mode
-from autograder.grade.pipeline import BATCH_PREFIX, GradingOptions, LocalGrader
 
 IDLE_S = 600  # a grader no task used for this long is closed (its lanes hold memory) ...
 SWITCH_S = 30  # ... or this long, once another batch's shipment arrives

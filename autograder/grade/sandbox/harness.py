@@ -23,6 +23,7 @@ from typing import Any
 from autograder.grade.protocol import (
     MAX_ITEMS,
     ArrayStore,
+    Request,
     decode_plain,
     encode,
     write_json,
@@ -375,7 +376,7 @@ def _own_iterable(value: Any) -> bool:
 
 
 def answer(
-    request: dict,
+    request: Request,
     namespace: dict,
     store: ArrayStore,
     args_store: ArrayStore,
@@ -384,7 +385,7 @@ def answer(
 ) -> dict:
     sent = AnswerBudget()
     values = {}
-    for name in request.get("fetch", []):
+    for name in request.fetch:
         if name not in namespace:
             values[name] = {"kind": "missing"}
             continue
@@ -399,8 +400,8 @@ def answer(
     calls = {}
     call_timeout = min(cell_timeout, CALL_TIMEOUT_S)
     hung: set[str] = set()  # a function that hung once is not called again: one hang, one wait
-    stopped = request.get("skip_functions") or {}  # stopped from outside in an earlier run
-    for call in request.get("calls", []):
+    stopped = request.skip_functions  # stopped from outside in an earlier run
+    for call in request.calls:
         function = _resolve(namespace, call["function"])
         if call["function"] in stopped:
             calls[call["key"]] = {
@@ -456,30 +457,30 @@ HARNESS_CODE = {run_cells.__code__, answer.__code__}
 def main(request_path: str) -> int:
     request_file = Path(request_path).resolve()
     workdir = request_file.parent
-    request = json.loads(request_file.read_text(encoding="utf-8"))
-    notebook = json.loads((workdir / request["notebook"]).read_text(encoding="utf-8"))
+    request = Request.from_json(json.loads(request_file.read_text(encoding="utf-8")))
+    notebook = json.loads((workdir / request.notebook).read_text(encoding="utf-8"))
     cells = [
         "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
         for c in notebook.get("cells", [])
         if c.get("cell_type") == "code"
     ]
-    cell_timeout = float(request.get("cell_timeout_s", 120))
+    cell_timeout = request.cell_timeout_s
     out_dir = workdir / "response"
     signal.signal(signal.SIGALRM, DEADLINE.on_signal)
     sys.modules["otter"] = _fake_otter()
     sys.modules["autograder.student"] = _fake_otter()  # the student-side checker, stood in
     os.chdir(workdir)
     sys.path.insert(0, str(workdir))
-    apply_budget(request.get("budget", {}))
+    apply_budget(request.budget)
 
     namespace: dict[str, Any] = {"__name__": "__main__"}
     shell = make_shell(namespace)
     started = time.monotonic()
-    run_timeout = request.get("timeout_s")
+    run_timeout = request.timeout_s
     with contextlib.suppress(OSError):
         out_dir.mkdir(exist_ok=True)
     cell_report = run_cells(cells, shell, cell_timeout, float(run_timeout) if run_timeout else None,
-                            mark=out_dir, skip=request.get("skip_cells"))  # fmt: skip
+                            mark=out_dir, skip=request.skip_cells)  # fmt: skip
     executed = time.monotonic() - started
     mark_running(out_dir, len(cells))
 

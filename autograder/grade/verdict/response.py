@@ -8,6 +8,7 @@ otherwise the whole answer is refused with one line and the submission gets ``cr
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,32 @@ class BadResponse(ValueError):
     """The sandbox's answer does not follow the protocol; the message says where."""
 
 
-def load_response(response_dir: Path) -> dict:
+@dataclass(frozen=True)
+class Answer:
+    """The sandbox's answer (sandbox -> verdict), schema-checked: how each code cell ran, the
+    values and call results it hands back (JSON trees of the wire format, decoded into
+    stand-ins by ``standins``), and its notes. Built only by ``from_json``."""
+
+    cells: tuple[dict, ...] = ()
+    execute_seconds: float = 0.0
+    values: dict[str, Any] = field(default_factory=dict)
+    calls: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: Any) -> Answer:
+        """The answer from plain data, checked against the schema (raises ``BadResponse``)."""
+        check_response(data)
+        return cls(
+            cells=tuple(data.get("cells", [])),
+            execute_seconds=float(data.get("execute_seconds", 0.0)),
+            values=data.get("values", {}),
+            calls=data.get("calls", {}),
+            notes=tuple(data.get("notes", [])),
+        )
+
+
+def load_response(response_dir: Path) -> Answer:
     try:
         response = read_json(response_dir / "response.json", MAX_RESPONSE_BYTES)
     except FileNotFoundError:
@@ -44,8 +70,7 @@ def load_response(response_dir: Path) -> dict:
         raise BadResponse("its answer is nested too deeply") from None
     except (OSError, ValueError) as exc:
         raise BadResponse(f"its answer is unreadable ({exc})") from None
-    check_response(response)
-    return response
+    return Answer.from_json(response)
 
 
 def check_response(response: Any) -> None:

@@ -29,6 +29,7 @@ from autograder.grade.isolation.run import Outcome, run_jailed
 from autograder.grade.isolation.warm import ForkServer
 from autograder.grade.protocol import read_json
 from autograder.grade.verdict import budget_store, compute
+from autograder.grade.verdict.record import Verdict
 
 MAX_VERDICT_BYTES = 16 * 2**20
 GRADER = "/grader"
@@ -46,8 +47,8 @@ def run_verdict(
     memory_mb: int,
     timeout_s: float,
     reference_flops: float | None = None,
-) -> dict:
-    """The verdict as plain data, or ``{"refused": reason}``; never raises for a bad answer.
+) -> Verdict:
+    """The verdict on the answer (a refusal when there is none); never raises for a bad answer.
     ``timeout_s``: the submission's configured limit, for the whole scoring;
     ``reference_flops``: the build's reference figure for the budgeted training's bound."""
     with Box(scratch, mode=mode, size_mb=64, inodes=1000, answer=False) as box:
@@ -88,22 +89,22 @@ def budget_env(timeout_s: float, reference_flops: float | None) -> dict[str, str
     return env
 
 
-def _verdict_of(outcome: Outcome, verdict_file: Path, memory_mb: int, timeout_s: float) -> dict:
+def _verdict_of(outcome: Outcome, verdict_file: Path, memory_mb: int, timeout_s: float) -> Verdict:
     """The verdict a finished scoring run wrote, or why there is none."""
     if outcome.status == "memory":
-        return {"refused": f"scoring its answer used over {memory_mb} MB of memory"}
+        return Verdict.refusal(f"scoring its answer used over {memory_mb} MB of memory")
     if outcome.status == "timeout":
-        return {
-            "refused": f"scoring its answer ran over the {timeout_s:g} s limit (the grader's "
-            "copy of its model may be too slow to train)"
-        }
+        return Verdict.refusal(
+            f"scoring its answer ran over the {timeout_s:g} s limit (the grader's copy of its "
+            "model may be too slow to train)"
+        )
     try:
         if outcome.returncode != 0:
             lines = outcome.tail.decode("utf-8", "replace").strip().splitlines()
             raise ValueError((lines or [outcome.reason or "no output"])[-1][:300])
-        return read_json(verdict_file, MAX_VERDICT_BYTES)
+        return Verdict.from_json(read_json(verdict_file, MAX_VERDICT_BYTES))
     except (OSError, ValueError) as exc:
-        return {"refused": f"could not score the results: {exc}"}
+        return Verdict.refusal(f"could not score the results: {exc}")
 
 
 class VerdictWorker:
@@ -181,18 +182,20 @@ class VerdictWorker:
 
     def score(
         self, response_dir: Path, *, timeout_s: float, reference_flops: float | None = None
-    ) -> dict:
-        """The verdict on the answer in ``response_dir``, or ``{"refused": reason}``, within
-        ``timeout_s`` (the submission's configured limit)."""
+    ) -> Verdict:
+        """The verdict on the answer in ``response_dir`` (a refusal when there is none),
+        within ``timeout_s`` (the submission's configured limit)."""
         with self.lock:
             return self._score(response_dir, timeout_s, reference_flops)
 
-    def _score(self, response_dir: Path, timeout_s: float, reference_flops: float | None) -> dict:
+    def _score(
+        self, response_dir: Path, timeout_s: float, reference_flops: float | None
+    ) -> Verdict:
         if self.broken:
             try:
                 self.start()
             except SandboxUnavailable as exc:  # the lane sees it broken and tries once more
-                return {"refused": str(exc)}
+                return Verdict.refusal(str(exc))
         target = self.slot / "response"
         verdict_file = self.box.work / "verdict.json"
         verdict_file.unlink(missing_ok=True)

@@ -2,7 +2,7 @@
 
 No student code has run, or ever runs, in this process: it reads the sandbox's checked JSON and
 bounded arrays, rebuilds stand-ins (``standins``), and runs the tests against them. It writes
-plain data for the pipeline; a refused answer is written as ``{"refused": reason}``.
+its ``Verdict`` (``record``) for the pipeline; a refused answer is a ``Verdict.refusal``.
 
     python -I -m autograder.grade.verdict.score TESTS_DIR RESPONSE_DIR RESULT_JSON
 """
@@ -14,8 +14,9 @@ import sys
 from pathlib import Path
 
 from autograder.grade.protocol import ArrayStore, write_json
-from autograder.grade.verdict.response import BadResponse, load_response
-from autograder.grade.verdict.standins import decode
+from autograder.grade.verdict.record import CaseVerdict, CellVerdict, QuestionVerdict, Verdict
+from autograder.grade.verdict.response import Answer, BadResponse, load_response
+from autograder.grade.verdict.standins import Missing, decode
 from autograder.grade.verdict.testfiles import (
     case_hint,
     import_test_runner_only,
@@ -67,64 +68,60 @@ def hidden_message(hint: str, passed: bool, message: str) -> str:
     return f"{hint}\n{found}" if found else hint
 
 
-def build_environment(response_dir: Path) -> tuple[dict, dict]:
-    response = load_response(response_dir)
+def build_environment(response_dir: Path) -> tuple[dict, Answer]:
+    answer = load_response(response_dir)
     store = ArrayStore(response_dir / "arrays")
-    calls = response.get("calls", {})
     env = {}
-    for name, node in response.get("values", {}).items():
+    for name, node in answer.values.items():
         try:
-            env[name] = decode(node, store, name, calls=calls)
+            env[name] = decode(node, store, name, calls=answer.calls)
         except Exception as exc:  # one unusable value costs only the tests that read it
-            from autograder.grade.verdict.standins import Missing
-
             env[name] = Missing(name, f"could not be read ({str(exc)[:200]})")
-    return env, response
+    return env, answer
 
 
-def score(tests_dir: Path, response_dir: Path) -> dict:
-    env, response = build_environment(response_dir)
+def score(tests_dir: Path, response_dir: Path) -> Verdict:
+    env, answer = build_environment(response_dir)
     questions = {}
     for test_file in load_test_files(tests_dir):
         test_file.run(env)
         cases = []
         for result in test_file.test_case_results:
             hidden = bool(result.test_case.hidden)
-            cases.append(
-                {
-                    "name": result.test_case.name,
-                    "hidden": hidden,
-                    "passed": bool(result.passed),
-                    "points": result.test_case.points,
-                    # hidden tests: their authored hint (what was checked) and, when one
-                    # failed, what it found in the student's terms (the build refuses
-                    # messages that quote a value the question does not state); never the
-                    # test's source
-                    "message": hidden_message(
-                        case_hint(result.test_case), result.passed, str(result.message)
-                    )
-                    if hidden
-                    else plain_message(str(result.message))[:4000],
-                }
+            # hidden tests: their authored hint (what was checked) and, when one failed, what
+            # it found in the student's terms (the build refuses messages that quote a value
+            # the question does not state); never the test's source
+            message = (
+                hidden_message(case_hint(result.test_case), result.passed, str(result.message))
+                if hidden
+                else plain_message(str(result.message))[:4000]
             )
-        questions[test_file.name] = {
-            "score": float(test_file.score),
-            "possible": float(test_file.possible),
-            "cases": cases,
-        }
-    return {
-        "questions": questions,
-        "cells": response.get("cells", []),
-        "notes": response.get("notes", []),
-    }
+            points = result.test_case.points
+            cases.append(
+                CaseVerdict(
+                    name=str(result.test_case.name),
+                    hidden=hidden,
+                    passed=bool(result.passed),
+                    points=None if points is None else float(points),
+                    message=message,
+                )
+            )
+        questions[test_file.name] = QuestionVerdict(
+            score=float(test_file.score), possible=float(test_file.possible), cases=tuple(cases)
+        )
+    cells = tuple(
+        CellVerdict(c["index"], c["status"], c.get("error", ""), float(c.get("seconds", 0)))
+        for c in answer.cells
+    )
+    return Verdict(questions=questions, cells=cells, notes=answer.notes)
 
 
 def main(tests_dir: str, response_dir: str, result_path: str) -> int:
     try:
         verdict = score(Path(tests_dir), Path(response_dir))
     except BadResponse as exc:
-        verdict = {"refused": str(exc)}
-    write_json(Path(result_path), verdict)
+        verdict = Verdict.refusal(str(exc))
+    write_json(Path(result_path), verdict.to_json())
     return 0
 
 

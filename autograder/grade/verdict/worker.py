@@ -50,14 +50,15 @@ def score_one(config: dict, work: dict, sock: socket.socket) -> int:
     for key in (compute.SECONDS_ENV, compute.REFERENCE_ENV):
         if isinstance(bounds.get(key), str):
             os.environ[key] = bounds[key]
+    from autograder.grade.verdict.record import Verdict
     from autograder.grade.verdict.response import BadResponse
     from autograder.grade.verdict.score import score
 
     try:
         verdict = score(Path(config["tests"]), Path(config["response"]))
     except BadResponse as exc:
-        verdict = {"refused": str(exc)}
-    write_json(Path(config["verdict"]), verdict)
+        verdict = Verdict.refusal(str(exc))
+    write_json(Path(config["verdict"]), verdict.to_json())
     return 0
 
 

@@ -190,7 +190,8 @@ def test_a_cluster_never_grades_without_a_sandbox_or_without_the_data(tmp_path, 
     from autograder.cli import main
     from autograder.data import environment
     from autograder.errors import DataError
-    from autograder.grade.pipeline import GradingOptions, LocalGrader
+    from autograder.grade.batch_setup import GradingOptions
+    from autograder.grade.grader import LocalGrader
 
     code = main(["grade", str(tmp_path), "--assignment", "mlp", "--isolation", "none",
                  "--scheduler", "tcp://127.0.0.1:9"])  # fmt: skip

@@ -145,7 +145,7 @@ def test_a_hanging_call_costs_one_wait_and_only_its_own_function(monkeypatch):
     import signal
     import time
 
-    from autograder.grade.protocol import ArrayStore
+    from autograder.grade.protocol import ArrayStore, Request
     from autograder.grade.sandbox import harness
 
     monkeypatch.setattr(harness, "CALL_TIMEOUT_S", 0.3)
@@ -163,7 +163,9 @@ def test_a_hanging_call_costs_one_wait_and_only_its_own_function(monkeypatch):
     namespace = {"hangs": hangs, "double": lambda x: 2 * x}
     started = time.monotonic()
     try:
-        answers = harness.answer({"calls": calls}, namespace, ArrayStore(), ArrayStore(), 30)
+        answers = harness.answer(
+            Request("n.ipynb", calls=tuple(calls)), namespace, ArrayStore(), ArrayStore(), 30
+        )
     finally:
         signal.signal(signal.SIGALRM, previous)
     assert time.monotonic() - started < 5
@@ -259,7 +261,7 @@ def test_a_cell_that_switches_the_alarm_off_costs_only_itself_and_skipped_cells_
 
 def test_a_function_stopped_from_outside_is_not_called_again_and_the_call_is_marked(tmp_path):
     from autograder.grade import running
-    from autograder.grade.protocol import ArrayStore
+    from autograder.grade.protocol import ArrayStore, Request
     from autograder.grade.sandbox import harness
 
     assert harness.RUNNING_CALL_FILE == running.RUNNING_CALL_FILE
@@ -271,7 +273,9 @@ def test_a_function_stopped_from_outside_is_not_called_again_and_the_call_is_mar
         {"function": "never", "key": "k0", "args": [[1], {}]},
         {"function": "double", "key": "k1", "args": [[4], {}]},
     ]
-    request = {"calls": calls, "skip_functions": {"never": "stopped from outside"}}
+    request = Request.from_json(
+        {"notebook": "n.ipynb", "calls": calls, "skip_functions": {"never": "stopped from outside"}}
+    )
     namespace = {"never": never, "double": lambda x: 2 * x}
     got = harness.answer(request, namespace, ArrayStore(), ArrayStore(), 30, mark=tmp_path)
     assert got["calls"]["k0"] == {

@@ -1,4 +1,4 @@
-"""Launch one notebook run in its jail: the host part of the untrusted side.
+"""Launch one notebook run in its jail: the host side of the untrusted stage (trusted code).
 
 The jail (``autograder.grade.isolation``) sees the Python installation, the kit's in-jail modules
 (the harness, the wire format, the public ``checks``), exactly the data its assignment lets it
@@ -45,6 +45,8 @@ class SandboxRun:
     peak_mb: float | None
     isolation: str
     output_bytes: int = 0
+    stopped_in: int | None = None  # a stopped run: the code cell it was in (harness's mark)
+    stopped_calling: str | None = None  # ... and the student function the grader was calling
 
 
 def stage_kit(target: Path) -> Path:
