@@ -391,7 +391,7 @@ def assert_evaluated(model: Any, value: Any, X_test: Any, y_test: Any, what: str
         )
         return
     try:
-        want = float(np.asarray(model.evaluate(X, y, verbose=0, batch_size=256)).reshape(-1)[0])
+        want = test_loss(model, X, y)
     except Exception:
         return  # the loss cannot be recomputed here: the accuracy case decides
     same = np.isnan(got) and np.isnan(want)  # a model whose training diverged: still the same
@@ -826,8 +826,35 @@ def _require_rebuilt(model: Any) -> None:
 def accuracy(model: Any, X: np.ndarray, y: np.ndarray) -> float:
     """Accuracy computed by the grader from predictions, not from what the notebook printed."""
     _require_rebuilt(model)
-    predictions = np.asarray(model.predict(X, verbose=0, batch_size=prediction_batch(model)))
-    return float(np.mean(np.argmax(predictions, axis=1) == y))
+    return float(np.mean(np.argmax(forward(model, X), axis=1) == y))
+
+
+def forward(model: Any, X: Any) -> np.ndarray:
+    """The model's outputs for ``X``: called eagerly, batch by batch. The same numbers as
+    ``predict`` (which also calls the model with ``training=False``), without tracing a predict
+    function for every model: a verdict predicts with several freshly rebuilt models, and the
+    tracing cost more than the arithmetic (0.37 s against 0.09 s for an MLP on 10,000 images).
+    Inputs it cannot slice (several inputs, a dataset) go through ``predict``."""
+    batch = prediction_batch(model)
+    try:
+        rows = len(X)
+        parts = [np.asarray(model(X[i : i + batch], training=False)) for i in range(0, rows, batch)]
+    except Exception:  # predict says what is wrong with the input, in Keras' own words
+        return np.asarray(model.predict(X, verbose=0, batch_size=batch))
+    return np.concatenate(parts) if parts else np.asarray(model.predict(X, verbose=0))
+
+
+def test_loss(model: Any, X: Any, y: Any) -> float:
+    """What ``evaluate`` reports as the loss: the compiled loss (regularisation included) over
+    the whole set, from ``forward``'s outputs; ``evaluate`` itself where that cannot be had."""
+    import tensorflow as tf
+
+    try:
+        loss = model.compute_loss(x=None, y=tf.constant(y), y_pred=tf.constant(forward(model, X)))
+        return float(np.asarray(loss))
+    except Exception:
+        value = model.evaluate(X, y, verbose=0, batch_size=prediction_batch(model))
+        return float(np.asarray(value).reshape(-1)[0])
 
 
 ACTIVATION_FLOATS = 2**24  # one batch's widest activation: 64 MB of float32
@@ -974,7 +1001,7 @@ def binary_accuracy(model: Any, texts: list[str], labels: list[int]) -> float:
     import tensorflow as tf
 
     _require_rebuilt(model)
-    probabilities = np.asarray(model.predict(tf.constant(texts), verbose=0)).reshape(-1)
+    probabilities = forward(model, tf.constant(texts)).reshape(-1)
     return float(np.mean((probabilities > 0.5) == np.asarray(labels)))
 
 
@@ -1004,4 +1031,4 @@ def _imdb_reviews(split: str, n: int, seed: int) -> tuple[tuple[str, ...], tuple
 def predict(model: Any, X: Any) -> np.ndarray:
     """Predictions from the grader's own copy of the model."""
     _require_rebuilt(model)
-    return np.asarray(model.predict(X, verbose=0))
+    return forward(model, X)

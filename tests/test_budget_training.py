@@ -84,3 +84,40 @@ def test_any_different_input_is_trained_afresh(tmp_path, monkeypatch, change):
         model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
     checks.train_under_budget(model, X, y, epochs=epochs, seed=seed)
     assert len(list(tmp_path.glob("*.npz"))) == 2
+
+
+def test_eager_outputs_and_loss_are_what_predict_and_evaluate_give():
+    """The verdict predicts by calling the model eagerly (no predict function traced per
+    model): the outputs, the accuracy and the loss must be Keras' own, dropout and L2
+    regularisation included, and a model that cannot be called that way still predicts."""
+    from tensorflow import keras
+
+    X, y = _data()
+    X = np.repeat(X, 30, axis=0)[:2500]  # more rows than one batch
+    y = np.repeat(y, 30)[:2500]
+    model = _model()
+    regularised = keras.Sequential(
+        [keras.layers.Dense(8, activation="relu", input_shape=(4,),
+                            kernel_regularizer=keras.regularizers.l2(0.1)),
+         keras.layers.Dropout(0.5), keras.layers.Dense(3, activation="softmax")]
+    )  # fmt: skip
+    regularised.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
+    for m in (model, regularised):
+        assert np.allclose(checks.forward(m, X), m.predict(X, verbose=0), atol=1e-6)
+        want = m.evaluate(X, y, verbose=0, batch_size=256)
+        assert abs(checks.test_loss(m, X, y) - float(np.ravel(want)[0])) < 1e-4
+    two_inputs = keras.Model(*_two_input_model())
+    pair = [X[:10], X[:10]]
+    assert np.allclose(checks.forward(two_inputs, pair), two_inputs.predict(pair, verbose=0))
+    import tensorflow as tf
+
+    wrong_input = (ValueError, tf.errors.InvalidArgumentError)
+    with pytest.raises(wrong_input):  # Keras' own message for a wrong input reaches the check
+        checks.forward(model, X[:, :3])
+
+
+def _two_input_model():
+    from tensorflow import keras
+
+    a, b = keras.Input(shape=(4,)), keras.Input(shape=(4,))
+    return [a, b], keras.layers.Dot(axes=1)([keras.layers.Dense(2)(a), keras.layers.Dense(2)(b)])
