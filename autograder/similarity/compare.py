@@ -27,6 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
 
+from autograder.similarity.choices import Choices, same_choices
 from autograder.similarity.fingerprints import Fingerprint, K
 from autograder.similarity.sources import CodeCell, Document
 
@@ -72,6 +73,7 @@ class PairScore:
     unusual: int = 0  # tokens of unusual shared passages (the smaller side's count)
     unusual_cells: int = 0  # cells holding an unusual passage of MIN_PASSAGE+ tokens (smaller side)
     rarity: float = 0.0  # of the matching questions: sum of log(documents / (1 + others))
+    choices: Choices | None = None  # the same set of choices (where it could be surprising)
 
     @property
     def score(self) -> float:
@@ -83,7 +85,8 @@ class PairScore:
                    min(questions / SOME_QUESTIONS, self.unusual / SOME_UNUSUAL),
                    self.overall * min(1.0, self.unusual / MIN_OVERALL_UNUSUAL),
                    min(self._longest_match / SUBSTANTIAL_QUESTION,
-                       self.unusual / SUBSTANTIAL_UNUSUAL))  # fmt: skip
+                       self.unusual / SUBSTANTIAL_UNUSUAL),
+                   self.choices.strength if self.choices else 0.0)  # fmt: skip
         usual = 0.1 * self.overall * min(1.0, min(self.matched_a, self.matched_b) / 100)
         return round(min(1.0, max(near, usual)), 4)
 
@@ -118,6 +121,8 @@ class PairScore:
         if self.overall >= FLAG_OVERALL and self.unusual >= MIN_OVERALL_UNUSUAL:
             found.append(f"{self.overall:.0%} of one notebook's own code matches the other's, "
                          f"{self.unusual} tokens of it unusual")  # fmt: skip
+        if self.choices is not None and self.choices.flagged:
+            found.append(self.choices.reason)
         return found
 
     @property
@@ -164,14 +169,22 @@ def compare(
     for doc, hashes in zip(documents, sets, strict=True):
         hashes.measure(doc, ignored)
     holders = _Holders(postings, sets, limit)
+
+    def own(i: int, j: int) -> bool:  # a student's own submissions are not paired
+        return documents[i].who.key == documents[j].who.key and not documents[j].origin
+
+    compared = in_batch * (in_batch - 1) // 2 + in_batch * (len(documents) - in_batch)
+    choices = same_choices(documents, in_batch, compared=compared, skip=own)
+    flagged = {key for key, found in choices.items() if found.flagged}
     pairs = []
-    for (i, j), count in shared.items():
+    for i, j in sorted(shared.keys() | flagged):
         a, b = documents[i], documents[j]
-        if count >= 2 and not (a.who.key == b.who.key and not b.origin):
+        if (shared.get((i, j), 0) >= 2 or (i, j) in flagged) and not own(i, j):
             pair = _score(a, b, sets[i], sets[j], ignored)
             if min(pair.matched_a, pair.matched_b) >= MIN_PASSAGE // 2:
                 pair.unusual, pair.unusual_cells = holders.unusual(i, j, a, b)
                 pair.rarity = holders.rarity(i, j, pair.matching)
+            pair.choices = choices.get((i, j))
             pairs.append(pair)
     pairs.sort(key=lambda p: (-p.score, -p.unusual, -(p.matched_a + p.matched_b), p.a.key,
                               p.b.key))  # fmt: skip
