@@ -58,6 +58,8 @@ class Outcome:
     seconds: float
     copies: int = 0  # copier-source pairs whose source wrote code of their own
     found: int = 0
+    found_passages: int = 0  # by the shared-passage rules alone (without the same choices)
+    false_passages: int = 0
     false: int = 0
     base_only: int = 0  # copies of a lecture follower
     base_only_flagged: int = 0
@@ -67,11 +69,13 @@ class Outcome:
     found_by_kind: Counter = field(default_factory=Counter)
     by_taken: Counter = field(default_factory=Counter)  # answers taken: whole, 7-10, 3-6
     found_by_taken: Counter = field(default_factory=Counter)
+    passages_by_taken: Counter = field(default_factory=Counter)  # found by the passages alone
     by_own: Counter = field(default_factory=Counter)  # of what was taken, the source's own cells
     found_by_own: Counter = field(default_factory=Counter)
     misses: list[str] = field(default_factory=list)
     false_flags: list[str] = field(default_factory=list)
     top_honest: float = 0.0  # the highest-ranked honest pair's score
+    honest_choices: float = -99.0  # the honest pairs' highest same-choices decades (flag: > 0)
 
 
 def _taken(count: int) -> str:
@@ -106,6 +110,7 @@ def run(count: int, seed: int, *, copies: int, html: str | None = None,
     out = Outcome(len(batch), len(drawn.followers), seconds)
     scores = {frozenset((p.a.key, p.b.key)): p for p in comparison.pairs}
     flagged = {k for k, p in scores.items() if p.flagged}
+    by_passages = {k for k, p in scores.items() if _passage_reasons(p)}
     copiers = {f"s{n:04d}" for n in range(count - copies, count)}
     for key, record in sorted(drawn.how.items(), key=lambda kv: sorted(kv[0])):
         source = f"s{record.source:04d}"
@@ -120,9 +125,11 @@ def run(count: int, seed: int, *, copies: int, html: str | None = None,
             continue
         out.copies += 1
         out.found += hit
+        out.found_passages += key in by_passages
         taken = _taken(len(record.questions))
         out.by_taken[taken] += 1
         out.found_by_taken[taken] += hit
+        out.passages_by_taken[taken] += key in by_passages
         own = _own(record.distinctive)
         out.by_own[own] += 1
         out.found_by_own[own] += hit
@@ -144,11 +151,18 @@ def run(count: int, seed: int, *, copies: int, html: str | None = None,
             )
     for key in flagged - drawn.copied:
         out.false += 1
+        out.false_passages += key in by_passages
         pair = scores[key]
         out.false_flags.append(f"{count}/{seed} {sorted(key)}: {'; '.join(pair.reasons)}")
     honest = [p for k, p in scores.items() if k not in drawn.copied and not k & copiers]
     out.top_honest = max((p.score for p in honest), default=0.0)
+    out.honest_choices = max((p.choices.decades for p in honest if p.choices), default=-99.0)
     return out
+
+
+def _passage_reasons(pair) -> list[str]:
+    """The pair's reasons but the same set of choices."""
+    return [r for r in pair.reasons if not (pair.choices and r == pair.choices.reason)]
 
 
 def main() -> None:
@@ -187,16 +201,20 @@ def main() -> None:
     for size in sizes:
         these = [o for o in outcomes if o.students == size]
         found, copies = sum(o.found for o in these), sum(o.copies for o in these)
-        print(f"{size} students, {len(these)} seeds: copies flagged {found}/{copies}; honest "
-              f"pairs flagged {sum(o.false for o in these)}; the report took "
-              f"{max(o.seconds for o in these):.1f} s at most")  # fmt: skip
+        print(f"{size} students, {len(these)} seeds: copies flagged {found}/{copies} "
+              f"({sum(o.found_passages for o in these)} by the shared passages alone); honest "
+              f"pairs flagged {sum(o.false for o in these)} "
+              f"({sum(o.false_passages for o in these)} by the passages alone); the report took "
+              f"{max(o.seconds for o in these):.1f} s at most; the honest pairs' same choices "
+              f"stayed {-max(o.honest_choices for o in these):.1f}+ powers of ten from a "
+              "flag")  # fmt: skip
     found, copies = sum(o.found for o in outcomes), sum(o.copies for o in outcomes)
     print(f"all: copies flagged {found}/{copies} ({found / max(copies, 1):.0%}); honest pairs "
           f"flagged {sum(o.false for o in outcomes)}; two copies of one notebook flagged "
           f"{sum(o.siblings_flagged for o in outcomes)}/"
           f"{sum(o.siblings for o in outcomes)}")  # fmt: skip
     by_kind, found_kind = Counter(), Counter()
-    by_taken, found_taken = Counter(), Counter()
+    by_taken, found_taken, passages_taken = Counter(), Counter(), Counter()
     by_own, found_own = Counter(), Counter()
     for o in outcomes:
         by_own.update(o.by_own)
@@ -205,10 +223,12 @@ def main() -> None:
         found_kind.update(o.found_by_kind)
         by_taken.update(o.by_taken)
         found_taken.update(o.found_by_taken)
+        passages_taken.update(o.passages_by_taken)
     print("recall by disguise: " + ", ".join(
         f"{k} {found_kind[k]}/{by_kind[k]}" for k in sorted(by_kind)))  # fmt: skip
     print("recall by answers taken: " + ", ".join(
-        f"{k} {found_taken[k]}/{by_taken[k]}" for k in ("whole", "7-10", "3-6")))  # fmt: skip
+        f"{k} {found_taken[k]}/{by_taken[k]} ({passages_taken[k]} by the passages alone)"
+        for k in ("whole", "7-10", "3-6")))  # fmt: skip
     print("recall by the source's own cells among those taken: " + ", ".join(
         f"{k} {found_own[k]}/{by_own[k]}" for k in ("5+", "3-4", "1-2", "none")))  # fmt: skip
     for line in [m for o in outcomes for m in o.misses][: args.show]:

@@ -3,10 +3,11 @@ questions the same way, when each answer alone is one many students write.
 
 Matching passages cannot tell a copy of common answers from honest work: every answer taken is
 one others wrote too. What the copy keeps is the *combination*. Each question's answer cells
-are put in classes (a cell's class: its own canonical statements, the base subtracted, checks
-and bare displays left out, so a copy renamed, reformatted, refactored, padded or given an
-``assert`` stays in its class). Two independent students land in the same class ``c`` of a
-question with chance ``s_c ** 2``, ``s_c`` the share of the other submissions holding it
+are put in classes (a cell's class: its canonical statements, each whole, but those wholly
+base, checks, bare displays and aliases: a copy renamed, reformatted, refactored, padded or
+given an ``assert`` stays in its class; a cell with no statement of its own is no answer).
+Two independent students land in the same class ``c`` of a question with chance
+``s_c ** 2``, ``s_c`` the share of the other submissions holding it
 (leave-two-out: the pair's own answers do not count; add-one for the pair's classes: a class
 nobody else holds counts as held by one, so a small class is not overrated). A pair's
 evidence is ``T``, the sum over the questions it matches of ``-ln s_c`` (a common class adds
@@ -25,11 +26,14 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from autograder.similarity.fingerprints import Token, _hash
-from autograder.similarity.sources import Document
+
+if TYPE_CHECKING:
+    from autograder.similarity.sources import Document
 
 FAMILY_ALPHA = 1e-3  # flag when P * pairs compared is below this
 MIN_MATCHED = 4  # questions whose answers are in the same class, at least
@@ -72,33 +76,41 @@ class Choices:
                 "class")  # fmt: skip
 
 
+def answer_class(tokens: list[Token], base: set[int]) -> int:
+    """The class of a cell's answer (0: none of its own): its canonical statements, each
+    whole, but those wholly base (``base``: the positions of tokens the base covers), checks
+    (``assert``), bare displays (a name, a tuple of attributes) and aliases (names bound to
+    names, as a helper's result): a copier adds and drops those, and they compute nothing."""
+    statements: list[list[tuple[int, Token]]] = []
+    where = None
+    for position, token in enumerate(tokens):
+        here = token.unit or (token.line, token.last)
+        if here != where or not statements:
+            statements.append([])
+            where = here
+        statements[-1].append((position, token))
+    kept = [[t.text for _, t in statement] for statement in statements
+            if any(p not in base for p, _ in statement)]  # fmt: skip
+    kept = [s for s in kept if _answers(s)]
+    if sum(len(s) for s in kept) < MIN_CLASS_TOKENS:
+        return 0
+    return _hash(" ; ".join(" ".join(s) for s in kept)) or 1
+
+
+def _answers(statement: list[str]) -> bool:
+    """Not a check, a bare display or an alias."""
+    if statement[0] == "assert" or ("=" not in statement and "(" not in statement):
+        return False
+    return not set(statement) <= {"V", ",", "(", ")", "[", "]", "="}
+
+
 def answer_classes(doc: Document) -> dict[str, frozenset[int]]:
-    """Each question's answer classes: one per cell with own code (its kept statements)."""
+    """Each question's answer classes: one per cell with an answer of its own."""
     out: dict[str, set[int]] = defaultdict(set)
     for cell in doc.cells:
-        statements = [s for s in _statements(cell.tokens) if _kept(s)]
-        if sum(len(s) for s in statements) >= MIN_CLASS_TOKENS:
-            out[cell.question].add(_hash(" ; ".join(" ".join(s) for s in statements)))
+        if cell.choice:
+            out[cell.question].add(cell.choice)
     return {q: frozenset(c) for q, c in out.items()}
-
-
-def _statements(tokens: tuple[Token, ...]) -> list[list[str]]:
-    """The cell's tokens split into the canonical statements they come from."""
-    out: list[list[str]] = []
-    where = None
-    for token in tokens:
-        here = (token.line, token.last)
-        if here != where or not out:
-            out.append([])
-            where = here
-        out[-1].append(token.text)
-    return out
-
-
-def _kept(statement: list[str]) -> bool:
-    """Not a check (``assert``) nor a bare display (a name, a tuple of attributes): a copier
-    adds and drops those, and they do not change the answer."""
-    return statement[0] != "assert" and ("=" in statement or "(" in statement)
 
 
 def same_choices(

@@ -51,6 +51,7 @@ class Token:
     line: int  # 1-based line in its cell
     last: int = 0  # the last line of the statement it comes from (0: ``line``)
     value: str = ""  # a literal's value (``N`` and ``S`` hide it): kept for the literal stream
+    unit: int = 0  # the canonical statement it comes from, counted in its cell (0: not known)
 
     @property
     def lines(self) -> range:
@@ -116,8 +117,8 @@ def notebook_tokens(
             out.append(normalised(raws[number] if raws else raw_tokens(code)))
             continue
         found: list[Token] = []
-        for unit in canonical:
-            found += [Token(t.text, unit.first, unit.last, t.value)
+        for number, unit in enumerate(canonical, start=1):
+            found += [Token(t.text, unit.first, unit.last, t.value, number)
                       for t in normalised(_unit_tokens(unit.text))]  # fmt: skip
             if len(found) >= MAX_TOKENS:
                 break

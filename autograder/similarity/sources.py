@@ -18,6 +18,7 @@ from autograder.errors import SubmissionError
 from autograder.grade import intake
 from autograder.grade.identity import newest_first
 from autograder.results import Identity
+from autograder.similarity.choices import answer_class
 from autograder.similarity.fingerprints import (
     MAX_TOKENS,
     Fingerprint,
@@ -45,6 +46,7 @@ class CodeCell:
     tokens: tuple[Token, ...]  # of the student's own lines
     fingerprints: tuple[Fingerprint, ...]
     literals: tuple[Fingerprint, ...] = ()  # of the same tokens with the literals' values
+    choice: int = 0  # the class of its answer (``choices.answer_class``; 0: no answer of its own)
 
 
 @dataclass
@@ -189,7 +191,8 @@ def _cell(index: int, question: str, code: str, toks: list[Token], skeleton: Ske
             covered.update(range(start, start + K))
     own = tuple(t for i, t in enumerate(kept) if i not in covered)
     return CodeCell(index, question, code, own, tuple(winnow(list(own))),
-                    tuple(winnow(literal_stream(list(own)))))  # fmt: skip
+                    tuple(winnow(literal_stream(list(own)))),
+                    answer_class(kept, covered))  # fmt: skip
 
 
 def read_documents(

@@ -951,11 +951,16 @@ def rename(code: str, rng: random.Random, names: dict[str, str]) -> str:
     starts = _offsets(code)
     edits = []
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(code).readline):
+        found = list(tokenize.generate_tokens(io.StringIO(code).readline))
+        depth = 0
+        for number, tok in enumerate(found):
+            depth += (tok.string in "([{") - (tok.string in ")]}") if tok.type == tokenize.OP else 0
+            after = found[number + 1].string if number + 1 < len(found) else ""
             if tok.type == tokenize.NAME and tok.string in names and tok.string not in REQUIRED:
                 line, col = tok.start
                 before = code[starts[line - 1] + col - 1] if col else ""
-                if before != ".":
+                if before != "." and not (after == "=" and depth > 0):  # a keyword argument's
+                    # name is the callee's: renaming it would change the program
                     at = starts[line - 1] + col
                     edits.append((at, at + len(tok.string), names[tok.string]))
     except (tokenize.TokenError, IndentationError):

@@ -48,7 +48,8 @@ def student(name: str, answers: list[str], skeleton: Skeleton):
 def a_class(*, size: int, copied: int, seed: int = 0, base: bool = True):
     """``size`` students: a quarter follow the lecture (its way everywhere), the rest pick a
     way per question at random; the last one copies student 0's answers to the first
-    ``copied`` questions (renamed, re-spaced, with checks of their own) and writes the rest.
+    ``copied`` questions (renamed, one moved into a function, with checks of their own) and
+    writes the rest.
     ``base``: the lecture's code is subtracted, as the report does by default."""
     skeleton = SKELETON
     if base:
@@ -65,6 +66,10 @@ def a_class(*, size: int, copied: int, seed: int = 0, base: bool = True):
     own = [rng.choice(WAYS) for _ in QUESTIONS]
     taken = [answer(q, ways[0][q], names="xyz", check=True) if q < copied
              else answer(q, own[q]) for q in range(len(QUESTIONS))]  # fmt: skip
+    if copied > 1:  # one answer moved into a function of the copier's own
+        body = "\n".join("    " + line for line in taken[1].split("\n"))
+        taken[1] = (f"def step(data_1, z_offset):\n{body}\n    return result_1\n\n"
+                    "result_1 = step(data_1, z_offset)")  # fmt: skip
     docs.append(student("copier", taken, skeleton))
     return docs
 
