@@ -22,9 +22,9 @@ MAX_SHOWN_LINES = 150  # of one cell, in the page
 
 def write_csv_report(path: Path, comparison: Comparison, questions: list[str]) -> None:
     rows: list[list[object]] = [[
-        "rank", "score", "flagged", "why", "overall", "student_a", "name_a", "submission_a",
-        "from_a", "student_b", "name_b", "submission_b", "from_b", "matched_tokens_a",
-        "matched_tokens_b", *questions, "matched_lines",
+        "rank", "score", "flagged", "why", "same_choices", "overall", "student_a", "name_a",
+        "submission_a", "from_a", "student_b", "name_b", "submission_b", "from_b",
+        "matched_tokens_a", "matched_tokens_b", *questions, "matched_lines",
     ]]  # fmt: skip
     for rank, pair in enumerate(comparison.pairs, start=1):
         lines = _lines_text(comparison.passages(pair)) if rank <= LISTED_LINES else ""
@@ -32,10 +32,21 @@ def write_csv_report(path: Path, comparison: Comparison, questions: list[str]) -
                         for q in questions]  # fmt: skip
         rows.append([
             rank, f"{pair.score:.3f}", "yes" if pair.flagged else "", "; ".join(pair.reasons),
-            f"{pair.overall:.3f}", *_who(pair.a), *_who(pair.b), pair.matched_a, pair.matched_b,
-            *per_question, lines,
+            _choices(pair), f"{pair.overall:.3f}", *_who(pair.a), *_who(pair.b), pair.matched_a,
+            pair.matched_b, *per_question, lines,
         ])  # fmt: skip
     write_csv(path, rows)
+
+
+def _choices(pair: PairScore) -> str:
+    """The same set of choices, where it was weighed: how many questions alike, and the
+    probability for independent students (its power of ten)."""
+    found = pair.choices
+    if found is None:
+        return ""
+    limit = found.log10_p + found.decades
+    return (f"{len(found.matched)} of {found.compared} questions alike; P 1e{found.log10_p:.1f} "
+            f"(flagged below 1e{limit:.1f})")  # fmt: skip
 
 
 def _who(doc: Document) -> list[str]:

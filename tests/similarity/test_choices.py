@@ -4,12 +4,13 @@ the probability the flag rests on is an upper bound of the exact one."""
 
 from __future__ import annotations
 
+import csv
 import itertools
 import math
 import random
 
 from autograder.results import Identity
-from autograder.similarity import choices
+from autograder.similarity import choices, report
 from autograder.similarity.compare import compare
 from autograder.similarity.sources import Skeleton, document, with_given_cells
 
@@ -75,21 +76,30 @@ def a_class(*, size: int, copied: int, seed: int = 0, base: bool = True):
 
 
 def _flagged(docs) -> dict[frozenset, list[str]]:
+    """The flagged pairs and why."""
     comparison = compare(docs, [], skeleton_hashes=frozenset())
     return {frozenset((p.a.key, p.b.key)): p.reasons for p in comparison.pairs if p.flagged}
 
 
-def test_a_copy_of_common_answers_is_flagged_by_their_combination_and_no_one_else_is():
+def test_a_copy_of_common_answers_is_flagged_by_their_combination_and_no_one_else_is(tmp_path):
     docs = a_class(size=40, copied=10)
     classes = choices.answer_classes(docs[-1])
-    assert classes == choices.answer_classes(docs[0])  # renamed and checked: the same choices
-    flagged = _flagged(docs)
-    assert set(flagged) == {frozenset(("s00", "copier"))}
-    (reason,) = flagged[frozenset(("s00", "copier"))]
-    assert reason.startswith("the same choices on 10 of 10 questions")
-    assert "for independent students in this class" in reason
-    # every answer taken is common, and no passage is unusual: only the combination tells
-    assert not any("unusual" in r for r in flagged[frozenset(("s00", "copier"))])
+    assert classes == choices.answer_classes(docs[0])  # renamed, helper, checks: the same
+    comparison = compare(docs, [], skeleton_hashes=frozenset())
+    flagged = [p for p in comparison.pairs if p.flagged]
+    assert [{p.a.key, p.b.key} for p in flagged] == [{"s00", "copier"}]
+    (reason,) = flagged[0].reasons  # every answer is common, no passage unusual: only the
+    assert reason.startswith("the same choices on 10 of 10 questions (q0, q1,")  # combination
+    assert reason.endswith("for independent students in this class")
+    assert comparison.pairs[0] is flagged[0]  # ranked first
+
+    report.write_csv_report(tmp_path / "similarity.csv", comparison, list(QUESTIONS))
+    report.write_html_report(tmp_path / "similarity.html", comparison, title="t", batch=40,
+                             others={}, skipped=[])  # fmt: skip
+    with open(tmp_path / "similarity.csv", newline="", encoding="utf-8") as fh:
+        row = next(csv.DictReader(fh))
+    assert row["why"] == reason and row["same_choices"].startswith("10 of 10 questions alike")
+    assert reason in (tmp_path / "similarity.html").read_text(encoding="utf-8")
 
 
 def test_lecture_followers_share_common_choices_which_are_not_surprising():
