@@ -42,7 +42,8 @@ def main(
         raise UsageError("say which grades to export: --from DIR or --assignment NAME (or both)")
     cfg = load_config(config)
     folder = Path(from_dir) if from_dir else default_out(assignment or "")
-    recorded = recorded_assignments(folder)
+    loaded = load_results(folder) if folder.is_dir() else None
+    recorded = {r.assignment for r in loaded[0] if r.assignment} if loaded else set()
     if assignment and recorded - {assignment}:
         raise UsageError(f"{folder}: its results were graded as {', '.join(sorted(recorded))}, "
                          f"not {assignment}")  # fmt: skip
@@ -53,7 +54,7 @@ def main(
     if name not in cfg.assignments:
         raise UsageError(f"{folder}: which assignment is this? pass --assignment NAME")
     spec = cfg.assignment(name)
-    book = tally(folder, spec)
+    book = tally(folder, spec, loaded=loaded)
     if not book.grades:
         raise UsageError(f"no grades in {folder}: run `autograder grade` first")
     export = FORMATS[format].rows(
@@ -68,12 +69,6 @@ def main(
     print(f"wrote {target}: {format}, {export.exported} grades for {len(book.grades)} students")
     _report(export)
     return 0
-
-
-def recorded_assignments(folder: Path) -> set[str]:
-    """The assignments the folder's results say they were graded as (none in older results)."""
-    results, _ = load_results(folder)
-    return {r.assignment for r in results if r.assignment}
 
 
 def _why_none(export: Export, book, name: str) -> str:

@@ -125,11 +125,18 @@ def load_results(folder: Path) -> tuple[list[SubmissionResult], list[str]]:
     return results, unreadable
 
 
-def tally(folder: Path, assignment: Assignment, *, build: str | None = None) -> Gradebook:
-    """The folder's gradebook; ``GradesError`` (file, line, what) for a bad correction file."""
+def tally(
+    folder: Path,
+    assignment: Assignment,
+    *,
+    build: str | None = None,
+    loaded: tuple[list[SubmissionResult], list[str]] | None = None,
+) -> Gradebook:
+    """The folder's gradebook; ``GradesError`` (file, line, what) for a bad correction file.
+    ``loaded``: the folder's results as ``load_results`` read them already (read once)."""
     if not folder.is_dir():
         raise GradesError(f"no grading output folder {folder}: run `autograder grade` first")
-    results, unreadable = load_results(folder)
+    results, unreadable = loaded if loaded is not None else load_results(folder)
     times_file = folder / corrections.TIMES_FILE
     times = {}
     if times_file.exists():
