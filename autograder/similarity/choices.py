@@ -26,14 +26,19 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import combinations
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from autograder.similarity.fingerprints import Token, _hash
 
-if TYPE_CHECKING:
-    from autograder.similarity.sources import Document
+
+class Document(Protocol):
+    """What is read of a submission (``sources.Document``, which imports this module): its
+    cells, each with its ``question`` and its ``choice``."""
+
+    cells: list
+
 
 FAMILY_ALPHA = 1e-3  # flag when P * pairs compared is below this
 MIN_MATCHED = 4  # questions whose answers are in the same class, at least
