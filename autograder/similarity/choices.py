@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Protocol
@@ -44,7 +45,7 @@ FAMILY_ALPHA = 1e-3  # flag when P * pairs compared is below this
 MIN_MATCHED = 4  # questions whose answers are in the same class, at least
 MIN_CLASS_TOKENS = 3  # a cell's own code shorter than this is no answer (base-only, a name)
 STEP = 0.05  # nats: the tail's weights are rounded up to this grid (an upper bound)
-SHOWN = 14  # decimal digits beyond which a probability is written as "10^-14 or less"
+SHOWN = 14  # powers of ten beyond which a probability is written "under 1 in 10^14"
 
 
 @dataclass(frozen=True)
@@ -74,10 +75,10 @@ class Choices:
 
     @property
     def reason(self) -> str:
-        power = min(SHOWN, math.floor(-self.log10_p))
-        odds = f"1 in 10^{power}" + (" or fewer" if power >= SHOWN else "")
+        power = math.floor(-self.log10_p)  # rounded towards the likelier
+        odds = f"under 1 in 10^{SHOWN}" if power >= SHOWN else f"about 1 in 10^{power}"
         return (f"the same choices on {len(self.matched)} of {self.compared} questions "
-                f"({', '.join(self.matched)}); about {odds} for independent students in this "
+                f"({', '.join(self.matched)}); {odds} for independent students in this "
                 "class")  # fmt: skip
 
 
@@ -119,7 +120,11 @@ def answer_classes(doc: Document) -> dict[str, frozenset[int]]:
 
 
 def same_choices(
-    documents: list[Document], in_batch: int, *, compared: int, skip=None
+    documents: list[Document],
+    in_batch: int,
+    *,
+    compared: int,
+    skip: Callable[[int, int], bool] | None = None,
 ) -> dict[tuple[int, int], Choices]:
     """The pairs (``i < j``, ``i`` in the batch) whose shared classes could make them
     surprising, with their evidence; ``compared``: how many pairs the class has; ``skip(i, j)``:
@@ -135,7 +140,7 @@ def same_choices(
         if len(matched) < MIN_MATCHED:
             continue
         evidence = sum(table.weight(q, i, j) for q in matched)
-        if -2 * evidence >= limit:  # even this exact outcome is likelier than the flag's
+        if -2 * evidence >= limit:  # matching on these classes alone is likelier than a flag
             continue
         log_p = table.tail(both, i, j, evidence)
         out[i, j] = Choices(tuple(matched), len(both), log_p / math.log(10), compared)
