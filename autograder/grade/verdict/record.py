@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 MAX_QUESTIONS = 500
@@ -72,26 +72,10 @@ class Verdict:
             return {"refused": self.refused}
         return {
             "questions": {
-                name: {
-                    "score": q.score,
-                    "possible": q.possible,
-                    "cases": [
-                        {
-                            "name": c.name,
-                            "hidden": c.hidden,
-                            "passed": c.passed,
-                            "points": c.points,
-                            "message": c.message,
-                        }  # fmt: skip
-                        for c in q.cases
-                    ],
-                }
+                name: {**asdict(q), "cases": [asdict(c) for c in q.cases]}
                 for name, q in self.questions.items()
             },
-            "cells": [
-                {"index": c.index, "status": c.status, "error": c.error, "seconds": c.seconds}
-                for c in self.cells
-            ],
+            "cells": [asdict(c) for c in self.cells],
             "notes": list(self.notes),
         }
 
