@@ -845,15 +845,24 @@ def forward(model: Any, X: Any) -> np.ndarray:
 
 
 def test_loss(model: Any, X: Any, y: Any) -> float:
-    """What ``evaluate`` reports as the loss: the compiled loss (regularisation included) over
-    the whole set, from ``forward``'s outputs; ``evaluate`` itself where that cannot be had."""
+    """What ``evaluate`` reports as the loss: the compiled loss (regularisation included) of
+    each eager batch, weighted by its rows; ``evaluate`` itself where that cannot be had. The
+    loss is taken from the model's output tensors, not from numbers: Keras computes a softmax
+    output's cross-entropy from the logits it keeps on that tensor (so a saturated softmax or
+    ``from_logits`` gives what ``evaluate`` gives)."""
     import tensorflow as tf
 
+    batch = prediction_batch(model)
     try:
-        loss = model.compute_loss(x=None, y=tf.constant(y), y_pred=tf.constant(forward(model, X)))
-        return float(np.asarray(loss))
+        labels = np.asarray(y)
+        total, rows = 0.0, len(X)
+        for i in range(0, rows, batch):
+            out = model(X[i : i + batch], training=False)
+            loss = model.compute_loss(x=None, y=tf.constant(labels[i : i + batch]), y_pred=out)
+            total += float(np.asarray(loss)) * int(out.shape[0])
+        return total / rows
     except Exception:
-        value = model.evaluate(X, y, verbose=0, batch_size=prediction_batch(model))
+        value = model.evaluate(X, y, verbose=0, batch_size=batch)
         return float(np.asarray(value).reshape(-1)[0])
 
 

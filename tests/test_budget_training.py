@@ -102,10 +102,13 @@ def test_eager_outputs_and_loss_are_what_predict_and_evaluate_give():
          keras.layers.Dropout(0.5), keras.layers.Dense(3, activation="softmax")]
     )  # fmt: skip
     regularised.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
-    for m in (model, regularised):
-        assert np.allclose(checks.forward(m, X), m.predict(X, verbose=0), atol=1e-6)
-        want = m.evaluate(X, y, verbose=0, batch_size=256)
-        assert abs(checks.test_loss(m, X, y) - float(np.ravel(want)[0])) < 1e-4
+    logits_loss = keras.models.clone_model(model)  # softmax output, loss told it gets logits
+    logits_loss.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    saturated = X * 255.0  # unscaled pixels: a softmax of 0s and 1s, whose loss needs its logits
+    for m, inputs in ((model, X), (regularised, X), (logits_loss, X), (model, saturated)):
+        assert np.allclose(checks.forward(m, inputs), m.predict(inputs, verbose=0), atol=1e-6)
+        want = float(np.ravel(m.evaluate(inputs, y, verbose=0, batch_size=256))[0])
+        assert abs(checks.test_loss(m, inputs, y) - want) <= 1e-4 * max(1.0, abs(want))
     two_inputs = keras.Model(*_two_input_model())
     pair = [X[:10], X[:10]]
     assert np.allclose(checks.forward(two_inputs, pair), two_inputs.predict(pair, verbose=0))
